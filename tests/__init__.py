@@ -1,0 +1,1 @@
+"""Tests of the WhatsMiner integration, its client and its simulator."""
