@@ -1,13 +1,55 @@
-"""WhatsMiner binary_sensor entities (filled in next)."""
+"""WhatsMiner binary sensors: mining, problem, pool connected."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.models import MinerSnapshot
 from .coordinator import WhatsMinerConfigEntry
+from .entity import WhatsMinerEntity
+from .sensor import error_codes
 
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor read from the snapshot."""
+
+    value_fn: Callable[[MinerSnapshot], bool | None]
+
+
+BINARY_SENSORS: tuple[WhatsMinerBinarySensorEntityDescription, ...] = (
+    WhatsMinerBinarySensorEntityDescription(
+        key="mining",
+        translation_key="mining",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=lambda s: s.mining,
+    ),
+    WhatsMinerBinarySensorEntityDescription(
+        key="problem",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: bool(error_codes(s)),
+    ),
+    WhatsMinerBinarySensorEntityDescription(
+        key="pool_connected",
+        translation_key="pool_connected",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: pool.alive if (pool := s.active_pool) else False,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -15,4 +57,17 @@ async def async_setup_entry(
     entry: WhatsMinerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the entities of one miner."""
+    """Set up the binary sensors of one miner."""
+    coordinator = entry.runtime_data
+    async_add_entities(WhatsMinerBinarySensor(coordinator, d) for d in BINARY_SENSORS)
+
+
+class WhatsMinerBinarySensor(WhatsMinerEntity, BinarySensorEntity):
+    """A binary sensor whose value is read from the latest snapshot."""
+
+    entity_description: WhatsMinerBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The value in the latest snapshot."""
+        return self.entity_description.value_fn(self.coordinator.data)

@@ -1,13 +1,401 @@
-"""WhatsMiner sensor entities (filled in next)."""
+"""WhatsMiner sensors: hashrate, power, temperatures, fans, shares, errors, energy."""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from .coordinator import WhatsMinerConfigEntry
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .api.models import Board, ErrorCode, MinerSnapshot, PowerMode
+from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
+from .entity import WhatsMinerEntity
 
 PARALLEL_UPDATES = 0
+
+HASHRATE_UNIT = "TH/s"
+EFFICIENCY_UNIT = "J/TH"
+RPM = "rpm"
+
+# The energy sensor integrates power only between two successful polls at most this far apart.
+MAX_ENERGY_GAP = timedelta(minutes=5)
+
+
+def error_codes(snapshot: MinerSnapshot) -> tuple[ErrorCode, ...]:
+    """The errors the miner reports, from get_error_code or (old firmware) summary."""
+    return snapshot.error_codes or snapshot.summary.error_codes or ()
+
+
+def latest_error(snapshot: MinerSnapshot) -> ErrorCode | None:
+    """The most recently raised error (the last one when times are unknown)."""
+    if not (errors := error_codes(snapshot)):
+        return None
+    dated = [error for error in errors if error.reported_at is not None]
+    if dated:
+        return max(dated, key=lambda error: error.reported_at or datetime.min)
+    return errors[-1]
+
+
+def _latest_error_time(snapshot: MinerSnapshot) -> datetime | None:
+    # The miner reports naive local times; assume its clock runs in Home Assistant's zone.
+    if (error := latest_error(snapshot)) is None or error.reported_at is None:
+        return None
+    return error.reported_at.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+def power_mode(snapshot: MinerSnapshot) -> PowerMode | None:
+    """The power mode from summary, else from status."""
+    if snapshot.summary.power_mode is not None:
+        return snapshot.summary.power_mode
+    return snapshot.status.power_mode if snapshot.status else None
+
+
+def _reject_rate(snapshot: MinerSnapshot) -> float | None:
+    accepted, rejected = snapshot.summary.accepted, snapshot.summary.rejected
+    if accepted is None or rejected is None:
+        return None
+    total = accepted + rejected
+    return round(rejected / total * 100, 2) if total else 0.0
+
+
+def _psu_fan(snapshot: MinerSnapshot) -> int | None:
+    if snapshot.psu is not None and snapshot.psu.fan_rpm is not None:
+        return snapshot.psu.fan_rpm
+    return snapshot.summary.psu_fan_rpm
+
+
+def _has_fans(snapshot: MinerSnapshot) -> bool:
+    return not snapshot.summary.liquid_cooling
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerSensorEntityDescription(SensorEntityDescription):
+    """A sensor read from the snapshot."""
+
+    value_fn: Callable[[MinerSnapshot], StateType | datetime]
+    exists_fn: Callable[[MinerSnapshot], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerBoardSensorEntityDescription(SensorEntityDescription):
+    """A sensor of one hashboard, created for every board the miner has."""
+
+    value_fn: Callable[[Board], StateType]
+    exists_fn: Callable[[Board], bool] = lambda _: True
+
+
+def _hashrate(
+    key: str, value_fn: Callable[[MinerSnapshot], float | None], *, enabled: bool = True
+) -> WhatsMinerSensorEntityDescription:
+    return WhatsMinerSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=HASHRATE_UNIT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=enabled,
+        value_fn=value_fn,
+        exists_fn=lambda s: value_fn(s) is not None,
+    )
+
+
+def _temperature(
+    key: str, value_fn: Callable[[MinerSnapshot], float | None], *, enabled: bool = True
+) -> WhatsMinerSensorEntityDescription:
+    return WhatsMinerSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=enabled,
+        value_fn=value_fn,
+        exists_fn=lambda s: value_fn(s) is not None,
+    )
+
+
+def _fan(
+    key: str, value_fn: Callable[[MinerSnapshot], int | None]
+) -> WhatsMinerSensorEntityDescription:
+    return WhatsMinerSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=RPM,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+        exists_fn=lambda s: _has_fans(s) and value_fn(s) is not None,
+    )
+
+
+SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
+    _hashrate("hashrate", lambda s: s.summary.hashrate_ths),
+    _hashrate("hashrate_average", lambda s: s.summary.hashrate_avg_ths),
+    _hashrate("hashrate_1m", lambda s: s.summary.hashrate_1m_ths, enabled=False),
+    _hashrate("hashrate_5m", lambda s: s.summary.hashrate_5m_ths, enabled=False),
+    _hashrate("hashrate_15m", lambda s: s.summary.hashrate_15m_ths, enabled=False),
+    _hashrate("factory_hashrate", lambda s: s.summary.factory_hashrate_ths, enabled=False),
+    WhatsMinerSensorEntityDescription(
+        key="power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda s: s.summary.power_w,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="power_limit",
+        translation_key="power_limit",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.summary.power_limit_w,
+        exists_fn=lambda s: s.summary.power_limit_w is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="efficiency",
+        translation_key="efficiency",
+        native_unit_of_measurement=EFFICIENCY_UNIT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda s: s.summary.efficiency_j_th,
+        exists_fn=lambda s: s.summary.efficiency_j_th is not None,
+    ),
+    _temperature("temperature", lambda s: s.summary.temperature_c),
+    _temperature("environment_temperature", lambda s: s.summary.env_temperature_c),
+    _temperature("chip_temperature_min", lambda s: s.summary.chip_temp_min_c, enabled=False),
+    _temperature("chip_temperature_average", lambda s: s.summary.chip_temp_avg_c),
+    _temperature("chip_temperature_max", lambda s: s.summary.chip_temp_max_c),
+    _fan("fan_in", lambda s: s.summary.fan_in_rpm),
+    _fan("fan_out", lambda s: s.summary.fan_out_rpm),
+    WhatsMinerSensorEntityDescription(
+        key="psu_fan",
+        translation_key="psu_fan",
+        native_unit_of_measurement=RPM,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_psu_fan,
+        exists_fn=lambda s: _psu_fan(s) is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="psu_input_voltage",
+        translation_key="psu_input_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.psu.input_voltage_v if s.psu else None,
+        exists_fn=lambda s: s.psu is not None and s.psu.input_voltage_v is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="psu_input_current",
+        translation_key="psu_input_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.psu.input_current_a if s.psu else None,
+        exists_fn=lambda s: s.psu is not None and s.psu.input_current_a is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="uptime",
+        translation_key="uptime",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.summary.uptime_s,
+        exists_fn=lambda s: s.summary.uptime_s is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="mining_time",
+        translation_key="mining_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.summary.elapsed_s,
+        exists_fn=lambda s: s.summary.elapsed_s is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="accepted_shares",
+        translation_key="accepted_shares",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.summary.accepted,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="rejected_shares",
+        translation_key="rejected_shares",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.summary.rejected,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="reject_rate",
+        translation_key="reject_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_reject_rate,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="pool_url",
+        translation_key="pool_url",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: pool.url if (pool := s.active_pool) else None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="pool_worker",
+        translation_key="pool_worker",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: pool.user if (pool := s.active_pool) else None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="power_mode",
+        translation_key="power_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=[mode.value for mode in PowerMode],
+        value_fn=lambda s: mode.value if (mode := power_mode(s)) else None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="error_count",
+        translation_key="error_count",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: len(error_codes(s)),
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="latest_error",
+        translation_key="latest_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: error.code if (error := latest_error(s)) else None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="latest_error_time",
+        translation_key="latest_error_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_latest_error_time,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="firmware_version",
+        translation_key="firmware_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.firmware_version,
+    ),
+)
+
+BOARD_SENSORS: tuple[WhatsMinerBoardSensorEntityDescription, ...] = (
+    WhatsMinerBoardSensorEntityDescription(
+        key="hashrate",
+        translation_key="board_hashrate",
+        native_unit_of_measurement=HASHRATE_UNIT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda b: b.hashrate_ths,
+    ),
+    WhatsMinerBoardSensorEntityDescription(
+        key="temperature",
+        translation_key="board_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda b: b.temperature_c,
+    ),
+    WhatsMinerBoardSensorEntityDescription(
+        key="chip_temperature",
+        translation_key="board_chip_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda b: b.chip_temp_avg_c,
+        exists_fn=lambda b: b.chip_temp_avg_c is not None,
+    ),
+    WhatsMinerBoardSensorEntityDescription(
+        key="frequency",
+        translation_key="board_frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda b: b.frequency_mhz,
+        exists_fn=lambda b: b.frequency_mhz is not None,
+    ),
+    WhatsMinerBoardSensorEntityDescription(
+        key="effective_chips",
+        translation_key="board_effective_chips",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda b: b.effective_chips,
+        exists_fn=lambda b: b.effective_chips is not None,
+    ),
+)
+
+ENERGY = SensorEntityDescription(
+    key="energy",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    suggested_display_precision=3,
+)
+
+
+def _board_description(
+    board: Board, description: WhatsMinerBoardSensorEntityDescription
+) -> WhatsMinerSensorEntityDescription:
+    """A snapshot sensor reading `description` from the board with `board.index`."""
+    index = board.index
+
+    def value_fn(snapshot: MinerSnapshot) -> StateType:
+        found = next((b for b in snapshot.boards if b.index == index), None)
+        return description.value_fn(found) if found is not None else None
+
+    return WhatsMinerSensorEntityDescription(
+        key=f"board_{index}_{description.key}",
+        translation_key=description.translation_key,
+        translation_placeholders={"board": str(index)},
+        device_class=description.device_class,
+        native_unit_of_measurement=description.native_unit_of_measurement,
+        state_class=description.state_class,
+        suggested_display_precision=description.suggested_display_precision,
+        entity_category=description.entity_category,
+        entity_registry_enabled_default=description.entity_registry_enabled_default,
+        value_fn=value_fn,
+    )
 
 
 async def async_setup_entry(
@@ -15,4 +403,74 @@ async def async_setup_entry(
     entry: WhatsMinerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the entities of one miner."""
+    """Set up the sensors of one miner, for the hardware it has."""
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    descriptions = [d for d in SENSORS if d.exists_fn(snapshot)]
+    descriptions += [
+        _board_description(board, d)
+        for board in snapshot.boards
+        for d in BOARD_SENSORS
+        if d.exists_fn(board)
+    ]
+    entities: list[SensorEntity] = [WhatsMinerSensor(coordinator, d) for d in descriptions]
+    entities.append(WhatsMinerEnergySensor(coordinator, ENERGY))
+    async_add_entities(entities)
+
+
+class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
+    """A sensor whose value is read from the latest snapshot."""
+
+    entity_description: WhatsMinerSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The value in the latest snapshot."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class WhatsMinerEnergySensor(WhatsMinerEntity, RestoreSensor):
+    """Energy used, integrated from the reported power between consecutive good polls.
+
+    Nothing is counted across a failed poll or a gap longer than MAX_ENERGY_GAP, so an
+    outage adds nothing and the return of the miner causes no spike.
+    """
+
+    def __init__(
+        self, coordinator: WhatsMinerCoordinator, description: SensorEntityDescription
+    ) -> None:
+        """Start at zero until the last state is restored."""
+        super().__init__(coordinator, description)
+        self._total_kwh = 0.0
+        self._last: tuple[datetime, float] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the total and take the current power as the first sample."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float | Decimal):
+            self._total_kwh = float(last.native_value)
+        self._sample()
+
+    def _sample(self) -> None:
+        now = dt_util.utcnow()
+        power = (
+            self.coordinator.data.summary.power_w if self.coordinator.last_update_success else None
+        )
+        if power is None:
+            self._last = None
+            return
+        if self._last is not None and timedelta(0) < now - self._last[0] <= MAX_ENERGY_GAP:
+            hours = (now - self._last[0]).total_seconds() / 3600
+            self._total_kwh += (self._last[1] + power) / 2 * hours / 1000
+        self._last = (now, power)
+
+    @property
+    def native_value(self) -> float:
+        """The energy counted so far, in kWh."""
+        return round(self._total_kwh, 6)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._sample()
+        super()._handle_coordinator_update()

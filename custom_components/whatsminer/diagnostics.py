@@ -1,0 +1,54 @@
+"""Diagnostics: the config entry, the snapshot and the last raw replies, redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+
+from .coordinator import WhatsMinerConfigEntry
+
+# Keys as the models and the firmware name them; matched at any depth.
+TO_REDACT = {
+    CONF_PASSWORD,
+    "passwd",
+    "pwd",
+    "token",
+    "unique_id",
+    "mac",
+    "MAC",
+    "serial",
+    "miner_serial",
+    "psu_serial",
+    "minersn",
+    "powersn",
+    "PCB SN",
+    "SN",
+    "sn",
+    "user",
+    "User",
+    "worker",
+    "url",
+    "URL",
+    "Stratum URL",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: WhatsMinerConfigEntry
+) -> dict[str, Any]:
+    """Everything needed to understand a miner's behaviour, without secrets or identities."""
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    return {
+        "entry": async_redact_data(
+            {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            TO_REDACT,
+        ),
+        "last_update_success": coordinator.last_update_success,
+        "snapshot": async_redact_data(asdict(snapshot) | {"raw": None}, TO_REDACT),
+        "raw": async_redact_data(snapshot.raw, TO_REDACT),
+    }
