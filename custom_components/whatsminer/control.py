@@ -1,0 +1,127 @@
+"""What switches, numbers and selects share: a miner setting that Home Assistant can write.
+
+The value shown is, in this order:
+
+1. the value waiting to be sent when the write is held back by the restart coalescer;
+2. the value just written, for a bounded time (`SETTLE_TIME`) until the miner reports it,
+   because the miner restarts after many writes and reports the old value meanwhile;
+3. the miner's own value, where the API reports the setting;
+4. otherwise the value last set through Home Assistant, restored across restarts. Such an
+   entity has `assumed_state` and the attribute `reported_by_miner: false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, override
+
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
+from homeassistant.util import dt as dt_util
+
+from .api.client import WhatsMinerClient
+from .api.models import MinerSnapshot
+from .coalesce import RestartCoalescer, coalescer_for
+from .coordinator import WhatsMinerCoordinator
+from .entity import WhatsMinerEntity
+from .helpers import async_miner_action
+
+# How long a written value is shown while the miner still reports the previous one.
+SETTLE_TIME = timedelta(minutes=3)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerControlDescription[T](EntityDescription):
+    """A writable setting.
+
+    value_fn: the miner's value, None when it does not report it (then the value last set is
+    shown). set_fn: writes a value. restarts_mining: the write restarts btminer, so it goes
+    through the restart coalescer. exists_fn: whether the miner has the setting at all.
+    """
+
+    set_fn: Callable[[WhatsMinerClient, T], Awaitable[Any]]
+    value_fn: Callable[[MinerSnapshot], T | None] = lambda _: None
+    restarts_mining: bool = False
+    exists_fn: Callable[[MinerSnapshot], bool] = lambda _: True
+
+
+class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
+    """Shows a setting of the miner and writes it through the one action helper."""
+
+    def __init__(
+        self, coordinator: WhatsMinerCoordinator, description: WhatsMinerControlDescription[T]
+    ) -> None:
+        """Attach the setting to the miner."""
+        super().__init__(coordinator, description)
+        self._control = description
+        self._coalescer: RestartCoalescer | None = (
+            coalescer_for(coordinator) if description.restarts_mining else None
+        )
+        self._last_set: T | None = None
+        self._written: tuple[T, datetime] | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if (extra := await self.async_get_last_extra_data()) is not None:
+            self._last_set = extra.as_dict().get("last_set")
+        if self._coalescer is not None:
+            self.async_on_remove(self._coalescer.async_add_listener(self.async_write_ha_state))
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> ExtraStoredData:
+        return RestoredExtraData({"last_set": self._last_set})
+
+    def _reported(self) -> T | None:
+        return self._control.value_fn(self.coordinator.data)
+
+    def _pending(self) -> T | None:
+        if self._coalescer is None:
+            return None
+        value: T | None = self._coalescer.pending(self._control.key)
+        return value
+
+    @property
+    def control_value(self) -> T | None:
+        """The value to show (see the module docstring)."""
+        if (pending := self._pending()) is not None:
+            return pending
+        reported = self._reported()
+        if self._written is not None:
+            value, until = self._written
+            if reported != value and dt_util.utcnow() < until:
+                return value
+            self._written = None
+        return self._last_set if reported is None else reported
+
+    @property
+    @override
+    def assumed_state(self) -> bool:
+        return self._reported() is None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {"reported_by_miner": self._reported() is not None}
+        if (pending := self._pending()) is not None:
+            attributes["pending_value"] = pending
+        return attributes
+
+    async def async_write_value(self, value: T) -> None:
+        """Write `value` now, or hold it back when it would restart the miner too soon."""
+
+        async def apply() -> None:
+            await async_miner_action(
+                self.coordinator, lambda client: self._control.set_fn(client, value)
+            )
+            self._last_set = value
+            self._written = (value, dt_util.utcnow() + SETTLE_TIME)
+            self.async_write_ha_state()
+
+        if self._coalescer is None:
+            await apply()
+        else:
+            await self._coalescer.async_submit(self._control.key, value, apply)

@@ -1,0 +1,151 @@
+"""WhatsMiner numbers: power percent, power limit, temperature offset, frequency, upfreq speed.
+
+Power limit, target frequency and power percent in normal mode restart the mining process and
+are coalesced (see coalesce.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import MinerSnapshot
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .coordinator import WhatsMinerConfigEntry
+
+PARALLEL_UPDATES = 1
+
+# The API's own bound of adjust_power_limit and set_power (spec 6, 3.24).
+MAX_POWER_W = 99999
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerNumberEntityDescription(
+    NumberEntityDescription, WhatsMinerControlDescription[float]
+):
+    """A numeric setting of the miner."""
+
+
+def _power_limit(snapshot: MinerSnapshot) -> float | None:
+    if snapshot.summary.power_limit_w is not None:
+        return snapshot.summary.power_limit_w
+    return snapshot.status.power_limit_set_w if snapshot.status else None
+
+
+NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
+    WhatsMinerNumberEntityDescription(
+        key="power_percent_fast",
+        translation_key="power_percent_fast",
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        native_unit_of_measurement=PERCENTAGE,
+        set_fn=lambda client, value: client.set_power_pct(int(value)),
+    ),
+    WhatsMinerNumberEntityDescription(
+        key="power_percent_normal",
+        translation_key="power_percent_normal",
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        native_unit_of_measurement=PERCENTAGE,
+        restarts_mining=True,
+        set_fn=lambda client, value: client.set_power_pct_v2(int(value)),
+    ),
+    WhatsMinerNumberEntityDescription(
+        key="power_limit",
+        translation_key="power_limit",
+        device_class=NumberDeviceClass.POWER,
+        mode=NumberMode.BOX,
+        native_min_value=0,
+        native_max_value=MAX_POWER_W,
+        native_step=1,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        restarts_mining=True,
+        value_fn=_power_limit,
+        set_fn=lambda client, value: client.adjust_power_limit(int(value)),
+    ),
+    WhatsMinerNumberEntityDescription(
+        key="target_frequency",
+        translation_key="target_frequency",
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=-100,
+        native_max_value=100,
+        native_step=1,
+        native_unit_of_measurement=PERCENTAGE,
+        restarts_mining=True,
+        set_fn=lambda client, value: client.set_target_freq(int(value)),
+    ),
+    WhatsMinerNumberEntityDescription(
+        key="temperature_offset",
+        translation_key="temperature_offset",
+        entity_category=EntityCategory.CONFIG,
+        device_class=NumberDeviceClass.TEMPERATURE,
+        native_min_value=-30,
+        native_max_value=0,
+        native_step=1,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        set_fn=lambda client, value: client.set_temp_offset(int(value)),
+    ),
+    WhatsMinerNumberEntityDescription(
+        key="upfreq_speed",
+        translation_key="upfreq_speed",
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=0,
+        native_max_value=9,
+        native_step=1,
+        set_fn=lambda client, value: client.adjust_upfreq_speed(int(value)),
+    ),
+    # set_power is in later manuals only (not in the v2.0.5 document): off by default.
+    WhatsMinerNumberEntityDescription(
+        key="power_target",
+        translation_key="power_target",
+        device_class=NumberDeviceClass.POWER,
+        entity_registry_enabled_default=False,
+        mode=NumberMode.BOX,
+        native_min_value=0,
+        native_max_value=MAX_POWER_W,
+        native_step=1,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        set_fn=lambda client, value: client.set_power(int(value)),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WhatsMinerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the numbers of one miner."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        WhatsMinerNumber(coordinator, description)
+        for description in NUMBERS
+        if description.exists_fn(coordinator.data)
+    )
+
+
+class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
+    """A numeric setting of the miner."""
+
+    entity_description: WhatsMinerNumberEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        return self.control_value
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        await self.async_write_value(value)

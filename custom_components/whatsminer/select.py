@@ -1,0 +1,89 @@
+"""WhatsMiner selects: power mode, and heat mode on hydro models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import MinerSnapshot, PowerMode
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .coordinator import WhatsMinerConfigEntry
+
+PARALLEL_UPDATES = 1
+
+POWER_MODES = [PowerMode.LOW.value, PowerMode.NORMAL.value, PowerMode.HIGH.value]
+HEAT_MODES = ["heating", "anti-icing", "normal"]
+# Model series cooled by water (hydro); their firmware has set_heat_mode.
+HYDRO_SERIES = ("M33", "M53", "M56", "M63", "M66")
+
+
+def is_hydro(snapshot: MinerSnapshot) -> bool:
+    """Whether the miner is water cooled."""
+    if snapshot.summary.liquid_cooling:
+        return True
+    model = (snapshot.model or "").upper()
+    return model.startswith(HYDRO_SERIES) or "VH" in model
+
+
+def _power_mode(snapshot: MinerSnapshot) -> str | None:
+    mode = snapshot.summary.power_mode or (snapshot.status.power_mode if snapshot.status else None)
+    return mode.value if mode in (PowerMode.LOW, PowerMode.NORMAL, PowerMode.HIGH) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerSelectEntityDescription(SelectEntityDescription, WhatsMinerControlDescription[str]):
+    """A setting of the miner with a fixed set of options."""
+
+
+SELECTS: tuple[WhatsMinerSelectEntityDescription, ...] = (
+    WhatsMinerSelectEntityDescription(
+        key="power_mode",
+        translation_key="power_mode",
+        options=POWER_MODES,
+        restarts_mining=True,
+        value_fn=_power_mode,
+        set_fn=lambda client, option: client.set_power_mode(PowerMode(option)),
+    ),
+    WhatsMinerSelectEntityDescription(
+        key="heat_mode",
+        translation_key="heat_mode",
+        entity_category=EntityCategory.CONFIG,
+        options=HEAT_MODES,
+        exists_fn=is_hydro,
+        set_fn=lambda client, option: client.set_heat_mode(option),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WhatsMinerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the selects of one miner."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        WhatsMinerSelect(coordinator, description)
+        for description in SELECTS
+        if description.exists_fn(coordinator.data)
+    )
+
+
+class WhatsMinerSelect(WhatsMinerControlEntity[str], SelectEntity):
+    """A setting of the miner with a fixed set of options."""
+
+    entity_description: WhatsMinerSelectEntityDescription
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        return self.control_value
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        await self.async_write_value(option)

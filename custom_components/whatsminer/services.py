@@ -1,0 +1,350 @@
+"""WhatsMiner actions: everything a miner can do that is not an entity.
+
+Every action targets one miner through a required `device_id`, is validated before anything
+is sent (ServiceValidationError) and goes through the one action helper, which holds the
+miner's lock and translates the client's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+import ipaddress
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.const import CONF_DEVICE_ID, CONF_PASSWORD
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util import dt as dt_util
+import probatio as vol
+
+from .api.client import WhatsMinerClient
+from .api.models import LedColor, PoolConfig, SyslogProto
+from .const import DOMAIN, LOGGER
+from .coordinator import WhatsMinerCoordinator
+from .firmware import installer_for
+from .helpers import async_miner_action, coordinator_for_device
+
+MAX_POOLS = 3
+PASSWORD_RE = re.compile(r"^[A-Za-z0-9_]{1,8}$")
+HOSTNAME_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+PRE_POWER_ON_MESSAGES = ("wait for adjust temp", "adjust complete", "adjust continue")
+CUSTOMER_MSG_KEYS = ("CustomerSn", *(f"msg{index}" for index in range(10)))
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _ip(value: Any) -> str:
+    return str(ipaddress.IPv4Address(str(value)))
+
+
+def _schema(fields: dict[Any, Any]) -> vol.Schema:
+    return vol.Schema({vol.Required(CONF_DEVICE_ID): cv.string, **fields})
+
+
+POOL_FIELDS: dict[Any, Any] = {}
+for _index in range(1, MAX_POOLS + 1):
+    POOL_FIELDS |= {
+        vol.Optional(f"pool_{_index}_url"): vol.All(cv.string, vol.Length(min=1, max=256)),
+        vol.Optional(f"pool_{_index}_worker"): vol.All(cv.string, vol.Length(min=1, max=256)),
+        vol.Optional(f"pool_{_index}_password"): vol.All(cv.string, vol.Length(max=256)),
+    }
+
+SCHEMAS: dict[str, vol.Schema] = {
+    "upgrade_firmware": _schema({vol.Required("path"): cv.string}),
+    "update_pools": _schema(POOL_FIELDS),
+    "set_led": _schema(
+        {
+            vol.Required("mode"): vol.In(["auto", "manual"]),
+            vol.Optional("color", default=LedColor.RED.value): vol.In([c.value for c in LedColor]),
+            vol.Optional("period", default=200): vol.All(vol.Coerce(int), vol.Range(1, 60000)),
+            vol.Optional("duration", default=100): vol.All(vol.Coerce(int), vol.Range(0, 60000)),
+            vol.Optional("start", default=0): vol.All(vol.Coerce(int), vol.Range(0, 60000)),
+        }
+    ),
+    "download_logs": _schema({}),
+    "set_hostname": _schema({vol.Required("hostname"): cv.string}),
+    "set_timezone": _schema(
+        {
+            vol.Required("timezone"): vol.All(cv.string, vol.Length(min=1, max=64)),
+            vol.Required("zonename"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        }
+    ),
+    "set_syslog": _schema(
+        {
+            vol.Required("ip"): cv.string,
+            vol.Optional("port", default=514): cv.port,
+            vol.Optional("proto", default=SyslogProto.UDP.value): vol.In(
+                [p.value for p in SyslogProto]
+            ),
+        }
+    ),
+    "set_network": _schema(
+        {
+            vol.Required("mode"): vol.In(["dhcp", "static"]),
+            vol.Optional("ip"): cv.string,
+            vol.Optional("netmask"): cv.string,
+            vol.Optional("gateway"): cv.string,
+            vol.Optional("dns"): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional("hostname"): cv.string,
+        }
+    ),
+    "change_password": _schema({vol.Required("new_password"): cv.string}),
+    "factory_reset": _schema({vol.Required("confirm"): cv.boolean}),
+    "pre_power_on": _schema(
+        {
+            vol.Optional("complete", default=False): cv.boolean,
+            vol.Optional("message", default=PRE_POWER_ON_MESSAGES[0]): vol.In(
+                PRE_POWER_ON_MESSAGES
+            ),
+        }
+    ),
+    "set_customer_message": _schema(
+        {
+            vol.Required("key"): vol.In(CUSTOMER_MSG_KEYS),
+            vol.Required("value"): vol.All(cv.string, vol.Length(max=128)),
+        }
+    ),
+    "get_pools": _schema({}),
+    "get_error_codes": _schema({}),
+}
+
+
+def _pools(data: dict[str, Any]) -> list[PoolConfig]:
+    pools: list[PoolConfig] = []
+    for index in range(1, MAX_POOLS + 1):
+        url, worker = data.get(f"pool_{index}_url"), data.get(f"pool_{index}_worker")
+        if url is None and worker is None:
+            continue
+        if url is None or worker is None:
+            raise _invalid("pool_incomplete", pool=str(index))
+        password = data.get(f"pool_{index}_password", "")
+        pools.append(PoolConfig(url=url, worker=worker, password=password))
+    if not pools:
+        raise _invalid("no_pools")
+    return pools
+
+
+async def _upgrade_firmware(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    path = Path(data["path"])
+    if not path.is_absolute():
+        path = Path(hass.config.path(data["path"]))
+    if not hass.config.is_allowed_path(str(path)):
+        raise _invalid("path_not_allowed", path=str(path))
+    if not await hass.async_add_executor_job(path.is_file):
+        raise _invalid("file_not_found", path=str(path))
+    version = await installer_for(coordinator).async_install(path)
+    return {"version": version}
+
+
+async def _download_logs(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    logs = await async_miner_action(
+        coordinator, lambda client: client.download_logs(), refresh=False
+    )
+    stamp = dt_util.utcnow().strftime("%Y%m%dT%H%M%SZ")
+    path = Path(hass.config.path(DOMAIN, "logs", f"{coordinator.mac.replace(':', '')}-{stamp}.tgz"))
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(logs)
+
+    await hass.async_add_executor_job(write)
+    LOGGER.info("Saved the logs of %s to %s", coordinator.client.host, path)
+    return {"path": str(path), "size": len(logs)}
+
+
+def _set_led(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    if data["mode"] == "auto":
+        return lambda client: client.set_led_auto()
+    period, duration, start = data["period"], data["duration"], data["start"]
+    if duration > period or start >= period:
+        raise _invalid("led_timing", period=str(period))
+    return lambda client: client.set_led(
+        LedColor(data["color"]), period_ms=period, duration_ms=duration, start_ms=start
+    )
+
+
+def _set_hostname(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    if not HOSTNAME_RE.match(hostname := data["hostname"]):
+        raise _invalid("invalid_hostname", hostname=hostname)
+    return lambda client: client.set_hostname(hostname)
+
+
+def _checked_ip(data: dict[str, Any], field: str) -> str:
+    try:
+        return _ip(data[field])
+    except (KeyError, ValueError) as err:
+        raise _invalid("invalid_address", field=field, value=str(data.get(field))) from err
+
+
+def _set_syslog(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    ip = _checked_ip(data, "ip")
+    return lambda client: client.load_log(ip, data["port"], SyslogProto(data["proto"]))
+
+
+def _set_network(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    if data["mode"] == "dhcp":
+        return lambda client: client.net_config_dhcp()
+    ip, mask, gateway = (_checked_ip(data, f) for f in ("ip", "netmask", "gateway"))
+    dns = [_checked_ip({"dns": server}, "dns") for server in data.get("dns", [])]
+    if not dns:
+        raise _invalid("invalid_address", field="dns", value="")
+    hostname = data.get("hostname") or "WhatsMiner"
+    if not HOSTNAME_RE.match(hostname):
+        raise _invalid("invalid_hostname", hostname=hostname)
+    return lambda client: client.net_config_static(
+        ip=ip, mask=mask, gateway=gateway, dns=dns, host=hostname
+    )
+
+
+async def _change_password(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    new = data["new_password"]
+    if not PASSWORD_RE.match(new):
+        raise _invalid("invalid_password")
+    entry = coordinator.config_entry
+
+    async def change(client: WhatsMinerClient) -> None:
+        await client.update_pwd(client.password, new)
+
+    await async_miner_action(coordinator, change)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PASSWORD: new})
+    return None
+
+
+def _factory_reset(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    if data["confirm"] is not True:
+        raise _invalid("factory_reset_not_confirmed")
+    return lambda client: client.factory_reset()
+
+
+async def _pre_power_on(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    state = await async_miner_action(
+        coordinator,
+        lambda client: client.pre_power_on(complete=data["complete"], msg=data["message"]),
+    )
+    return {"complete": state.complete, "message": state.message}
+
+
+async def _get_pools(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    pools = await async_miner_action(
+        coordinator, lambda client: client.pools(), write=False, refresh=False
+    )
+    return {
+        "pools": [
+            {
+                "index": pool.index,
+                "url": pool.url,
+                "user": pool.user,
+                "status": pool.status,
+                "priority": pool.priority,
+                "active": pool.active,
+                "accepted": pool.accepted,
+                "rejected": pool.rejected,
+                "stale": pool.stale,
+                "last_share_time": _iso(pool.last_share_time),
+            }
+            for pool in pools
+        ]
+    }
+
+
+async def _get_error_codes(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    codes = await async_miner_action(
+        coordinator, lambda client: client.get_error_code(), write=False, refresh=False
+    )
+    return {
+        "error_codes": [
+            {"code": code.code, "reported_at": _iso(code.reported_at)} for code in codes
+        ]
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+type Handler = Callable[
+    [HomeAssistant, WhatsMinerCoordinator, dict[str, Any]], Awaitable[ServiceResponse]
+]
+type Writer = Callable[[dict[str, Any]], Callable[[WhatsMinerClient], Awaitable[Any]]]
+
+
+def _write(build: Writer) -> Handler:
+    """A handler that validates the call into one client write and sends it."""
+
+    async def handler(
+        hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+    ) -> ServiceResponse:
+        await async_miner_action(coordinator, build(data))
+        return None
+
+    return handler
+
+
+def _update_pools(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    pools = _pools(data)
+    return lambda client: client.update_pools(pools)
+
+
+def _set_timezone(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    return lambda client: client.set_zone(data["timezone"], data["zonename"])
+
+
+def _set_customer_message(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+    return lambda client: client.set_customer_msg(data["key"], data["value"])
+
+
+# name -> (handler, response support, admin only)
+SERVICES: dict[str, tuple[Handler, SupportsResponse, bool]] = {
+    "upgrade_firmware": (_upgrade_firmware, SupportsResponse.OPTIONAL, True),
+    "update_pools": (_write(_update_pools), SupportsResponse.NONE, False),
+    "set_led": (_write(_set_led), SupportsResponse.NONE, False),
+    "download_logs": (_download_logs, SupportsResponse.OPTIONAL, True),
+    "set_hostname": (_write(_set_hostname), SupportsResponse.NONE, False),
+    "set_timezone": (_write(_set_timezone), SupportsResponse.NONE, False),
+    "set_syslog": (_write(_set_syslog), SupportsResponse.NONE, False),
+    "set_network": (_write(_set_network), SupportsResponse.NONE, True),
+    "change_password": (_change_password, SupportsResponse.NONE, True),
+    "factory_reset": (_write(_factory_reset), SupportsResponse.NONE, True),
+    "pre_power_on": (_pre_power_on, SupportsResponse.OPTIONAL, False),
+    "set_customer_message": (_write(_set_customer_message), SupportsResponse.NONE, False),
+    "get_pools": (_get_pools, SupportsResponse.ONLY, False),
+    "get_error_codes": (_get_error_codes, SupportsResponse.ONLY, False),
+}
+
+
+async def _async_call(hass: HomeAssistant, handler: Handler, call: ServiceCall) -> ServiceResponse:
+    coordinator = coordinator_for_device(hass, call.data[CONF_DEVICE_ID])
+    return await handler(hass, coordinator, dict(call.data))
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions of the integration (once, from async_setup)."""
+    for name, (handler, supports_response, admin) in SERVICES.items():
+        func = partial(_async_call, hass, handler)
+        if admin:
+            service.async_register_admin_service(
+                hass, DOMAIN, name, func, SCHEMAS[name], supports_response
+            )
+        else:
+            hass.services.async_register(DOMAIN, name, func, SCHEMAS[name], supports_response)

@@ -1,0 +1,121 @@
+"""WhatsMiner switches: mining, and on/off settings of the miner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.client import WhatsMinerClient
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .coordinator import WhatsMinerConfigEntry
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatsMinerSwitchEntityDescription(
+    SwitchEntityDescription, WhatsMinerControlDescription[bool]
+):
+    """An on/off setting of the miner."""
+
+
+async def _set_mining(client: WhatsMinerClient, on: bool) -> None:
+    if on:
+        await client.power_on()
+    else:
+        await client.power_off()
+
+
+SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
+    WhatsMinerSwitchEntityDescription(
+        key="mining",
+        translation_key="mining",
+        value_fn=lambda snapshot: snapshot.mining,
+        set_fn=_set_mining,
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="fast_boot",
+        translation_key="fast_boot",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda snapshot: snapshot.summary.fast_boot,
+        set_fn=lambda client, on: client.set_fast_boot(on),
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="web_pools",
+        translation_key="web_pools",
+        entity_category=EntityCategory.CONFIG,
+        set_fn=lambda client, on: client.set_web_pools(on),
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="poweroff_cool",
+        translation_key="poweroff_cool",
+        entity_category=EntityCategory.CONFIG,
+        set_fn=lambda client, on: client.set_poweroff_cool(on),
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="fan_zero_speed",
+        translation_key="fan_zero_speed",
+        entity_category=EntityCategory.CONFIG,
+        set_fn=lambda client, on: client.set_fan_zero_speed(on),
+        exists_fn=lambda snapshot: not snapshot.summary.liquid_cooling,
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="mining_at_boot",
+        translation_key="mining_at_boot",
+        entity_category=EntityCategory.CONFIG,
+        set_fn=lambda client, on: client.set_btminer_init(on),
+    ),
+    # Commands of later manuals (not in the v2.0.5 document): off by default.
+    WhatsMinerSwitchEntityDescription(
+        key="fast_mining",
+        translation_key="fast_mining",
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        set_fn=lambda client, on: client.set_fast_mining(on),
+    ),
+    WhatsMinerSwitchEntityDescription(
+        key="fast_hash",
+        translation_key="fast_hash",
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        set_fn=lambda client, on: client.set_fast_hash(on),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WhatsMinerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the switches of one miner."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        WhatsMinerSwitch(coordinator, description)
+        for description in SWITCHES
+        if description.exists_fn(coordinator.data)
+    )
+
+
+class WhatsMinerSwitch(WhatsMinerControlEntity[bool], SwitchEntity):
+    """An on/off setting of the miner."""
+
+    entity_description: WhatsMinerSwitchEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.control_value
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self.async_write_value(True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self.async_write_value(False)
