@@ -1,0 +1,24 @@
+"""A stateful fake WhatsMiner (API v2.0.5) for tests, the demo and the benchmark.
+
+Held against the protocol spec, never against our client: nothing here imports
+`custom_components`.
+"""
+
+from .clock import SimClock
+from .miner import SimulatedMiner
+from .profiles import PROFILES, Profile
+from .simulator import MinerSimulator
+from .state import Counters, Faults, MinerState, Quirk, Timing
+
+__all__ = [
+    "PROFILES",
+    "Counters",
+    "Faults",
+    "MinerSimulator",
+    "MinerState",
+    "Profile",
+    "Quirk",
+    "SimClock",
+    "SimulatedMiner",
+    "Timing",
+]

@@ -1,0 +1,51 @@
+"""CLI: python -m simulator --miners N [--host H] [--port P] [--model M] [--password PW]."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from .profiles import PROFILES
+from .simulator import MinerSimulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser.add_argument("--miners", type=int, default=1, help="number of miners")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=4028, help="port of the first miner")
+    parser.add_argument("--model", default="m30s_plus", choices=sorted(PROFILES))
+    parser.add_argument("--password", default="admin")
+    args = parser.parse_args(argv)
+    if args.miners < 1:
+        parser.error("--miners must be at least 1")
+    return args
+
+
+async def run(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    sim = MinerSimulator(args.miners, args.model, args.host, args.port, args.password)
+    async with sim:
+        for miner in sim.miners:
+            print(
+                f"model={miner.profile.model} address={miner.host} port={miner.port} "
+                f"password={miner.state.password}",
+                flush=True,
+            )
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

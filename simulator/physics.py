@@ -1,0 +1,111 @@
+"""Live readings derived lazily from a miner's settings and the clock (no ticking)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from .profiles import Profile
+from .state import MinerState, Timing
+
+IDLE_POWER_W = 12  # control board only
+COOLDOWN_S = 300.0  # time constant of the temperature decay after a stop
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    btminer_up: bool
+    hashing: bool
+    uptime_s: int
+    elapsed_s: int  # btminer run time
+    warm: float  # 0 (cold start) .. 1 (warmed up)
+    power_w: int
+    hashrate_ths: float
+    freq_mhz: int
+    env_temp: float
+    board_temp: float  # average board (outlet) temperature
+    chip_temp: float  # average chip temperature
+    liquid_temp: float
+    fan_rpm: int
+    psu_fan_rpm: int
+    load: float  # power relative to the normal-mode power
+
+
+def warmup_seconds(state: MinerState, timing: Timing) -> float:
+    base = timing.fast_boot_warmup_s if state.fast_boot else timing.warmup_s
+    return base / (1.0 + state.upfreq_speed / 3.0)
+
+
+def running_power(state: MinerState, profile: Profile, now: float) -> float:
+    """The power the hashboards settle at with the current settings."""
+    mode_w = profile.power_w[state.power_mode]
+    freq_factor = max(0.0, 1.0 + state.target_freq_pct / 100.0)
+    wanted = mode_w * state.current_pct(now) / 100.0 * freq_factor
+    return max(0.0, min(wanted, float(state.power_limit_w)))
+
+
+def hashrate_for(power_w: float, profile: Profile) -> float:
+    """TH/s at a power: slightly more efficient below the normal power."""
+    normal = profile.power_w["normal"]
+    return profile.factory_ghs / 1000.0 * (power_w / normal) ** 0.9 if power_w > 0 else 0.0
+
+
+def compute(state: MinerState, profile: Profile, timing: Timing, now: float) -> Reading:
+    btminer_up = now >= state.btminer_start_at and not state.btminer_stopped
+    hashing_start = max(state.hashing_since, state.btminer_start_at)
+    hashing = btminer_up and state.mining
+    normal = profile.power_w["normal"]
+    warm = 0.0
+    power = float(IDLE_POWER_W)
+    ths = 0.0
+    if hashing:
+        warm = min(1.0, max(0.0, (now - hashing_start) / warmup_seconds(state, timing)))
+        target = running_power(state, profile, now)
+        power_ramp = min(1.0, 0.3 + warm * 1.4)  # power comes up before the chips are tuned
+        power = IDLE_POWER_W + target * power_ramp
+        ths = hashrate_for(target, profile) * warm
+    load = (power - IDLE_POWER_W) / normal
+    env = profile.env_temp_c
+    if hashing:
+        heat = load * (0.4 + 0.6 * warm)
+    else:
+        stopped_for = max(0.0, now - state.mineroff_at)
+        heat = math.exp(-stopped_for / COOLDOWN_S) if state.mineroff_at else 0.0
+        heat *= running_power(state, profile, now) / normal
+    offset = state.temp_offset * 0.5
+    if profile.hydro:
+        liquid = env + 12.0 * heat
+        board = liquid + 18.0 * heat + offset
+    else:
+        liquid = 0.0
+        board = env + 44.0 * heat + offset
+    chip = board + 12.0 * heat
+    return Reading(
+        btminer_up=btminer_up,
+        hashing=hashing,
+        uptime_s=max(0, int(now - state.boot_at)),
+        elapsed_s=max(0, int(now - state.btminer_start_at)) if btminer_up else 0,
+        warm=warm,
+        power_w=round(power),
+        hashrate_ths=ths,
+        freq_mhz=round(profile.freq_mhz * (ths / hashrate_for(normal, profile)) ** 0.5)
+        if ths
+        else 0,
+        env_temp=env,
+        board_temp=board,
+        chip_temp=chip,
+        liquid_temp=liquid,
+        fan_rpm=fan_rpm(state, profile, hashing, heat),
+        psu_fan_rpm=round(2500 + 4500 * min(1.0, load)) if hashing else 0,
+        load=load,
+    )
+
+
+def fan_rpm(state: MinerState, profile: Profile, hashing: bool, heat: float) -> int:
+    if profile.fans == 0:
+        return 0
+    if not hashing:
+        return 2000 if state.poweroff_cool and heat > 0.05 else 0
+    floor = 0 if state.fan_zero_speed and heat < 0.35 else 1800
+    rpm = 1500.0 + 4200.0 * math.pow(max(0.0, heat), 1.5) - 60.0 * state.temp_offset
+    return round(max(float(floor), min(7000.0, rpm)))

@@ -1,0 +1,205 @@
+"""What a simulated miner remembers: settings, fault switches, counters and timings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .physics import Reading
+
+FACTORY_SALT = "BQ5hoXV9"
+FACTORY_PASSWORD = "admin"  # noqa: S105 (the documented factory default)
+
+
+@dataclass(slots=True)
+class Pool:
+    url: str
+    user: str
+    passwd: str = ""
+
+
+@dataclass(slots=True)
+class Led:
+    mode: str = "auto"  # "auto" or "manual"
+    color: str = ""
+    period_ms: int = 0
+    duration_ms: int = 0
+    start_ms: int = 0
+
+
+@dataclass(slots=True)
+class Network:
+    proto: str = "dhcp"
+    ip: str = "192.168.1.100"
+    netmask: str = "255.255.255.0"
+    gateway: str = "192.168.1.1"
+    dns: str = "192.168.1.1"
+
+
+@dataclass(slots=True)
+class Syslog:
+    ip: str
+    port: str
+    proto: str
+
+
+@dataclass(slots=True)
+class PowerRamp:
+    """set_power_pct_v2: the percentage moves linearly from `start` to `end`."""
+
+    start_pct: float
+    end_pct: float
+    begins_at: float
+    seconds: float
+
+    def pct_at(self, now: float) -> float:
+        if self.seconds <= 0 or now >= self.begins_at + self.seconds:
+            return self.end_pct
+        done = max(0.0, now - self.begins_at) / self.seconds
+        return self.start_pct + (self.end_pct - self.start_pct) * done
+
+
+def default_pools() -> list[Pool]:
+    return [
+        Pool("stratum+tcp://btc.ss.poolin.com:443", "microbtinitial", "123"),
+        Pool("stratum+tcp://btc-eu.f2pool.com:1314", "microbtinitial.001", "123"),
+        Pool("stratum+tcp://stratum.braiins.com:3333", "microbtinitial.002", "x"),
+    ]
+
+
+@dataclass(slots=True)
+class MinerState:
+    """Settings and lifecycle timestamps (simulated Unix seconds) of one miner.
+
+    Live readings (power, hashrate, temperatures, fans) are not stored: they are derived from
+    these fields and the clock whenever a read comes in (see `physics.py`).
+    """
+
+    fw_ver: str
+    mac: str
+    serial: str
+    boot_at: float  # control board booted
+    btminer_start_at: float  # btminer (re)started; before this it is down
+    hashing_since: float  # hashboards powered on (warm-up starts here)
+    power_limit_w: int
+    mining: bool = True
+    mineroff_reason: str = ""
+    mineroff_at: float = 0.0
+    power_mode: str = "normal"  # low / normal / high
+    power_pct: float = 100.0  # set_power_pct (fast)
+    power_ramp: PowerRamp | None = None  # set_power_pct_v2 (gradual)
+    temp_offset: int = 0
+    upfreq_speed: int = 0
+    target_freq_pct: int = 0
+    fast_boot: bool = False
+    web_pools: bool = True
+    poweroff_cool: bool = False
+    fan_zero_speed: bool = False
+    heat_mode: str = "normal"
+    btminer_init: bool = True  # btminer starts at boot
+    btminer_stopped: bool = False  # not started at boot because btminer_init is off
+    hostname: str = "WhatsMiner"
+    network: Network = field(default_factory=Network)
+    timezone: str = "CST-8"
+    zonename: str = "Asia/Shanghai"
+    syslog: Syslog | None = None
+    pools: list[Pool] = field(default_factory=default_pools)
+    led: Led = field(default_factory=Led)
+    password: str = FACTORY_PASSWORD
+    salt: str = FACTORY_SALT
+    api_enabled: bool = True
+    error_codes: dict[int, float] = field(default_factory=dict)  # code -> raised at
+    customer_msg: dict[str, str] = field(default_factory=dict)
+    preheat_started_at: float | None = None
+    reboot_until: float = 0.0  # the control board is down (port closed) until then
+    noise: bool = True  # False: readings are exact, handy for assertions
+    reading: Callable[[], Reading] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def power_w(self) -> int:
+        """Input power right now, without noise."""
+        return self._now().power_w
+
+    @property
+    def hashrate(self) -> float:
+        """Hashrate right now in TH/s, without noise."""
+        return self._now().hashrate_ths
+
+    def _now(self) -> Reading:
+        if self.reading is None:
+            raise RuntimeError("state is not attached to a miner")
+        return self.reading()
+
+    def current_pct(self, now: float) -> float:
+        return self.power_ramp.pct_at(now) if self.power_ramp else self.power_pct
+
+
+class Quirk(StrEnum):
+    """Firmware quirks of spec section 7.2 that a miner can be told to show."""
+
+    TRAILING_NUL = "trailing_nul"  # 1: a NUL after every reply
+    TRAILING_COMMA = "trailing_comma"  # 2: bare get_miner_info ends with `,}`
+    RAW_NEWLINES = "raw_newlines"  # 3: raw newlines in the reply text
+    PSU_MISSING_COMMA = "psu_missing_comma"  # 4: get_psu `""temp0"`
+    ERROR_CODE_BRACKETS = "error_code_brackets"  # 5: `["329":"2022-01-17 11:28:11"]`
+    TRUNCATED_REPLY = "truncated_reply"  # 6: get_error_code reply cut short
+    INF_NAN = "inf_nan"  # 7: bare inf / nan tokens in summary
+    QUOTED_FIRMWARE = "quoted_firmware"  # 8: "'20210322.22.REL'"
+    SUMMARY_IN_MSG = "summary_in_msg"  # 10: summary in a flat envelope's Msg
+    PSU_VENDOR = "psu_vendor"  # 10: `vendor` instead of `vender`
+    DEVS_WITHOUT_ASC = "devs_without_asc"  # 10: devs lacks "ASC"
+    DEVS_FACTORY_GHS = "devs_factory_ghs"  # 10: devs "Factory GHS" instead of "HS Factory"
+    LEGACY_STATUS = "legacy_status"  # 10: status btmineroff / "Firmware Version"
+    SILENT_WRONG_PASSWORD = "silent_wrong_password"  # noqa: S105 - 17: no reply to an undecryptable write
+    KEEP_OPEN = "keep_open"  # 21: the socket stays open after the reply until idle timeout
+
+
+@dataclass(slots=True, kw_only=True)
+class Faults:
+    """Switches a test flips at run time. Setting `offline` opens or closes the port at once."""
+
+    offline: bool = False  # connection refused
+    hang: bool = False  # accept, never reply
+    slow_reply_s: float = 0.0
+    close_mid_reply: bool = False
+    quirks: set[str] = field(default_factory=set)
+    no_reply_to_power_off: bool = False
+    no_reply_to_reboot: bool = False
+    v3_only: bool = False  # 2025 firmware: v2 reads work, v2 writes fail
+    token_exhaustion: bool = False  # get_token answers 136
+    btminer_down: bool = False  # cgminer-side reads answer "Socket connect failed"
+    on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        hook = getattr(self, "on_change", None)
+        if name == "offline" and hook is not None:
+            hook()
+
+
+@dataclass(slots=True)
+class Counters:
+    connections: int = 0
+    commands: Counter[str] = field(default_factory=Counter)
+    tokens_issued: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+
+@dataclass(slots=True)
+class Timing:
+    """Durations in simulated seconds (idle timeout and log delay in real seconds)."""
+
+    reboot_s: float = 45.0
+    btminer_restart_s: float = 10.0
+    warmup_s: float = 120.0
+    fast_boot_warmup_s: float = 20.0
+    power_ramp_s: float = 60.0  # set_power_pct_v2
+    preheat_s: float = 30.0  # pre_power_on
+    idle_timeout_s: float = 10.0
+    token_lifetime_s: float = 1800.0
+    log_delay_s: float = 0.01
