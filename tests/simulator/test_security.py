@@ -49,7 +49,7 @@ async def test_wrong_password_gets_plaintext_code_23(miner: SimulatedMiner) -> N
 async def test_unknown_token_is_rejected_with_135(miner: SimulatedMiner) -> None:
     session = Session(miner.port)
     await session.login()
-    session.sign = "x" * 22
+    session.sign, session.retry = "x" * 22, False
     reply = await session.write("power_off", respbefore="false")
     assert (reply["Code"], reply["Msg"]) == (135, "check token err")
     assert miner.state.mining
@@ -57,6 +57,7 @@ async def test_unknown_token_is_rejected_with_135(miner: SimulatedMiner) -> None
 
 async def test_tokens_expire_after_30_minutes(sim: object, miner: SimulatedMiner) -> None:
     session = Session(miner.port)
+    session.retry = False
     await session.login()
     miner.clock.advance(1799)
     assert (await session.write("set_led", param="auto"))["Code"] == 131

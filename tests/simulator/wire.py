@@ -58,6 +58,7 @@ class Session:
         self.password = password
         self.sign = ""
         self.cipher: Any = None
+        self.retry = True
 
     async def login(self) -> Any:
         reply = await command(self.port, "get_token")
@@ -83,6 +84,12 @@ class Session:
         return json.loads(plain.rstrip(b"\x00"))
 
     async def write(self, cmd: str, *, pkcs7: bool = False, **args: Any) -> Any:
+        """Send one encrypted command; fetch a fresh token once on code 135."""
         if not self.sign:
             await self.login()
-        return self.open(await exchange(self.port, self.seal({"cmd": cmd, **args}, pkcs7=pkcs7)))
+        body = {"cmd": cmd, **args}
+        reply = self.open(await exchange(self.port, self.seal(body, pkcs7=pkcs7)))
+        if reply.get("Code") == 135 and self.retry:
+            await self.login()
+            reply = self.open(await exchange(self.port, self.seal(body, pkcs7=pkcs7)))
+        return reply
