@@ -151,7 +151,7 @@ async def test_settings_show_in_reads(miner: SimulatedMiner) -> None:
     session = Session(miner.port)
     miner.state.noise = False
     before = await summary(miner)
-    for cmd, args in [
+    changes: list[tuple[str, dict[str, Any]]] = [
         ("set_temp_offset", {"temp_offset": "-10"}),
         ("adjust_upfreq_speed", {"upfreq_speed": 3}),
         ("set_fan_zero_speed", {"fan_zero_speed": 1}),
@@ -161,7 +161,8 @@ async def test_settings_show_in_reads(miner: SimulatedMiner) -> None:
         ("load_log", {"ip": "192.168.1.5", "port": 514, "proto": "udp"}),
         ("set_led", {"color": "red", "period": 200, "duration": 100, "start": 0}),
         ("set_hostname", {"hostname": "barn-7"}),
-    ]:
+    ]
+    for cmd, args in changes:
         assert (await session.write(cmd, **args))["Code"] == 131, cmd
     after = await summary(miner)
     assert after["Temperature"] < before["Temperature"]
@@ -188,7 +189,8 @@ async def test_fast_boot_shows_in_summary_and_excludes_upfreq(miner: SimulatedMi
 
 async def test_update_pools_switches_pools(miner: SimulatedMiner) -> None:
     session = Session(miner.port)
-    pools = {"pool1": "stratum+tcp://a.example:3333", "worker1": "me.1", "passwd1": "x"}
+    pools: dict[str, Any] = {"pool1": "stratum+tcp://a.example:3333", "worker1": "me.1"}
+    pools["passwd1"] = "x"
     pools |= {"pool2": "", "worker2": "", "passwd2": "", "pool3": "", "worker3": ""}
     assert (await session.write("update_pools", **pools))["Code"] == 131
     reply = await command(miner.port, "pools")
@@ -228,7 +230,7 @@ async def test_reboot_without_btminer_init_leaves_btminer_down(miner: SimulatedM
 
 
 async def test_net_config_stores_the_network_and_restarts(miner: SimulatedMiner) -> None:
-    args = {"ip": "10.0.0.9", "mask": "255.0.0.0", "gate": "10.0.0.1"}
+    args: dict[str, Any] = {"ip": "10.0.0.9", "mask": "255.0.0.0", "gate": "10.0.0.1"}
     args |= {"dns": "1.1.1.1 8.8.8.8", "host": "rig9"}
     assert (await Session(miner.port).write("net_config", **args))["Code"] == 131
     miner.clock.advance(miner.timing.reboot_s)
