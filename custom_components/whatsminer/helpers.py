@@ -101,8 +101,10 @@ async def async_miner_action[T](
         LOGGER.debug("Action on %s failed: %s", coordinator.client.host, err)
         translate_error(coordinator, err)
     finally:
+        if sent and write:
+            coordinator.client.invalidate_cache()  # a write may change slow-changing reads
         if sent and refresh:
-            await coordinator.async_request_refresh()
+            await coordinator.async_refresh()
 
 
 def coordinator_for_device(hass: HomeAssistant, device_id: str) -> WhatsMinerCoordinator:

@@ -16,8 +16,9 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTemperature
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData
 
 from .api.models import MinerSnapshot
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
@@ -33,7 +34,13 @@ MAX_POWER_W = 99999
 class WhatsMinerNumberEntityDescription(
     NumberEntityDescription, WhatsMinerControlDescription[float]
 ):
-    """A numeric setting of the miner."""
+    """A numeric setting of the miner.
+
+    max_from_reported: the highest value the miner has reported is the upper bound (the
+    power limit: its default is the highest the miner allows, and it clamps higher ones).
+    """
+
+    max_from_reported: bool = False
 
 
 def _power_limit(snapshot: MinerSnapshot) -> float | None:
@@ -72,6 +79,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=UnitOfPower.WATT,
         restarts_mining=True,
+        max_from_reported=True,
         value_fn=_power_limit,
         set_fn=lambda client, value: client.adjust_power_limit(int(value)),
     ),
@@ -140,6 +148,40 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
     """A numeric setting of the miner."""
 
     entity_description: WhatsMinerNumberEntityDescription
+    _highest_reported: float | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if (extra := await self.async_get_last_extra_data()) is not None:
+            self._highest_reported = extra.as_dict().get("highest_reported")
+        self._track_highest()
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> ExtraStoredData:
+        data = super().extra_restore_state_data.as_dict()
+        return RestoredExtraData({**data, "highest_reported": self._highest_reported})
+
+    def _track_highest(self) -> None:
+        reported = self._reported()
+        if reported is not None and (
+            self._highest_reported is None or reported > self._highest_reported
+        ):
+            self._highest_reported = reported
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._track_highest()
+        super()._handle_coordinator_update()
+
+    @property
+    @override
+    def native_max_value(self) -> float:
+        if self.entity_description.max_from_reported and self._highest_reported is not None:
+            return self._highest_reported
+        return super().native_max_value
 
     @property
     @override

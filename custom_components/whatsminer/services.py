@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-import ipaddress
 from pathlib import Path
-import re
 from typing import Any
 
 from homeassistant.const import CONF_DEVICE_ID, CONF_PASSWORD
@@ -30,8 +28,6 @@ from .firmware import installer_for
 from .helpers import async_miner_action, coordinator_for_device
 
 MAX_POOLS = 3
-PASSWORD_RE = re.compile(r"^[A-Za-z0-9_]{1,8}$")
-HOSTNAME_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 PRE_POWER_ON_MESSAGES = ("wait for adjust temp", "adjust complete", "adjust continue")
 CUSTOMER_MSG_KEYS = ("CustomerSn", *(f"msg{index}" for index in range(10)))
 
@@ -42,19 +38,16 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _ip(value: Any) -> str:
-    return str(ipaddress.IPv4Address(str(value)))
-
-
 def _schema(fields: dict[Any, Any]) -> vol.Schema:
     return vol.Schema({vol.Required(CONF_DEVICE_ID): cv.string, **fields})
 
 
 POOL_FIELDS: dict[Any, Any] = {}
 for _index in range(1, MAX_POOLS + 1):
+    _key = vol.Required if _index == 1 else vol.Optional
     POOL_FIELDS |= {
-        vol.Optional(f"pool_{_index}_url"): vol.All(cv.string, vol.Length(min=1, max=256)),
-        vol.Optional(f"pool_{_index}_worker"): vol.All(cv.string, vol.Length(min=1, max=256)),
+        _key(f"pool_{_index}_url"): vol.All(cv.string, vol.Length(min=1, max=256)),
+        _key(f"pool_{_index}_worker"): vol.All(cv.string, vol.Length(min=1, max=256)),
         vol.Optional(f"pool_{_index}_password"): vol.All(cv.string, vol.Length(max=256)),
     }
 
@@ -128,8 +121,6 @@ def _pools(data: dict[str, Any]) -> list[PoolConfig]:
             raise _invalid("pool_incomplete", pool=str(index))
         password = data.get(f"pool_{index}_password", "")
         pools.append(PoolConfig(url=url, worker=worker, password=password))
-    if not pools:
-        raise _invalid("no_pools")
     return pools
 
 
@@ -168,53 +159,50 @@ async def _download_logs(
 def _set_led(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
     if data["mode"] == "auto":
         return lambda client: client.set_led_auto()
-    period, duration, start = data["period"], data["duration"], data["start"]
-    if duration > period or start >= period:
-        raise _invalid("led_timing", period=str(period))
     return lambda client: client.set_led(
-        LedColor(data["color"]), period_ms=period, duration_ms=duration, start_ms=start
+        LedColor(data["color"]),
+        period_ms=data["period"],
+        duration_ms=data["duration"],
+        start_ms=data["start"],
     )
 
 
 def _set_hostname(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    if not HOSTNAME_RE.match(hostname := data["hostname"]):
-        raise _invalid("invalid_hostname", hostname=hostname)
-    return lambda client: client.set_hostname(hostname)
-
-
-def _checked_ip(data: dict[str, Any], field: str) -> str:
-    try:
-        return _ip(data[field])
-    except (KeyError, ValueError) as err:
-        raise _invalid("invalid_address", field=field, value=str(data.get(field))) from err
+    return lambda client: client.set_hostname(data["hostname"])
 
 
 def _set_syslog(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    ip = _checked_ip(data, "ip")
-    return lambda client: client.load_log(ip, data["port"], SyslogProto(data["proto"]))
+    return lambda client: client.load_log(data["ip"], data["port"], SyslogProto(data["proto"]))
 
 
-def _set_network(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+async def _set_network(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
     if data["mode"] == "dhcp":
-        return lambda client: client.net_config_dhcp()
-    ip, mask, gateway = (_checked_ip(data, f) for f in ("ip", "netmask", "gateway"))
-    dns = [_checked_ip({"dns": server}, "dns") for server in data.get("dns", [])]
-    if not dns:
-        raise _invalid("invalid_address", field="dns", value="")
-    hostname = data.get("hostname") or "WhatsMiner"
-    if not HOSTNAME_RE.match(hostname):
-        raise _invalid("invalid_hostname", hostname=hostname)
-    return lambda client: client.net_config_static(
-        ip=ip, mask=mask, gateway=gateway, dns=dns, host=hostname
+        await async_miner_action(coordinator, lambda client: client.net_config_dhcp())
+        return None
+    missing = [field for field in ("ip", "netmask", "gateway", "dns") if not data.get(field)]
+    if missing:
+        raise _invalid("static_fields_missing", fields=", ".join(missing))
+    info = coordinator.data.info
+    hostname = data.get("hostname") or (info.hostname if info else None) or "WhatsMiner"
+    await async_miner_action(
+        coordinator,
+        lambda client: client.net_config_static(
+            ip=data["ip"],
+            mask=data["netmask"],
+            gateway=data["gateway"],
+            dns=data["dns"],
+            host=hostname,
+        ),
     )
+    return None
 
 
 async def _change_password(
     hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
 ) -> ServiceResponse:
     new = data["new_password"]
-    if not PASSWORD_RE.match(new):
-        raise _invalid("invalid_password")
     entry = coordinator.config_entry
 
     async def change(client: WhatsMinerClient) -> None:
@@ -323,7 +311,7 @@ SERVICES: dict[str, tuple[Handler, SupportsResponse, bool]] = {
     "set_hostname": (_write(_set_hostname), SupportsResponse.NONE, False),
     "set_timezone": (_write(_set_timezone), SupportsResponse.NONE, False),
     "set_syslog": (_write(_set_syslog), SupportsResponse.NONE, False),
-    "set_network": (_write(_set_network), SupportsResponse.NONE, True),
+    "set_network": (_set_network, SupportsResponse.NONE, True),
     "change_password": (_change_password, SupportsResponse.NONE, True),
     "factory_reset": (_write(_factory_reset), SupportsResponse.NONE, True),
     "pre_power_on": (_pre_power_on, SupportsResponse.OPTIONAL, False),
