@@ -50,6 +50,7 @@ class SimProcess:
         hello = self._read()
         self.host: str = hello["host"]
         self.ports: list[int] = hello["ports"]
+        self.macs: list[str] = hello["macs"]
 
     def _read(self) -> dict[str, Any]:
         assert self.proc.stdout is not None

@@ -144,6 +144,7 @@ async def measure_writes(count: int) -> dict[str, Any]:
                 "sim_cpu_s": d["cpu_s"],
                 "connections": d["connections"],
                 "tokens": d["tokens"],
+                "commands": d["commands"],
                 "error": err,
             }
     return out
@@ -205,6 +206,10 @@ def print_writes(count: int, res: dict[str, Any]) -> None:
             rows,
         )
     )
+    for name in ("ours_token_reuse", "fresh_token", "pyasic"):
+        print(
+            f"  {name}: commands seen by the miner: {dict(sorted(res[name]['commands'].items()))}"
+        )
 
 
 def main() -> None:

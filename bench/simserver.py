@@ -58,8 +58,13 @@ async def serve(miners: int, profile: str, cpu: int | None) -> None:
     async with MinerSimulator(
         count=miners, profile=profile, host="127.0.0.1", base_port=0, password="admin"
     ) as sim:
-        ports = [m.port for m in sim.miners]
-        print(json.dumps({"host": "127.0.0.1", "ports": ports, "pid": os.getpid()}), flush=True)
+        hello = {
+            "host": "127.0.0.1",
+            "ports": [m.port for m in sim.miners],
+            "macs": [m.state.mac for m in sim.miners],
+            "pid": os.getpid(),
+        }
+        print(json.dumps(hello), flush=True)
         while line := (await reader.readline()).decode().strip():
             if line == "counters":
                 print(json.dumps(totals(sim)), flush=True)

@@ -1,0 +1,151 @@
+"""The integration at scale: 100 and 500 config entries in one Home Assistant instance.
+
+Run by `bench/run scale` (the project's .venv, Home Assistant from phcc); not a unit test.
+
+Method
+- The simulated miners run in a child process (bench/simserver.py) pinned to CPU 1; Home
+  Assistant runs in this process pinned to CPU 0, so "one core" is literal and the CPU time
+  measured here contains no simulator work.
+- Setup: N config entries are added, then the integration is set up (every entry: first
+  poll, device, entities). Wall time and CPU time of the event-loop thread are measured.
+- Refresh cycle: Home Assistant's clock is moved one scan interval (30 s) forward, so every
+  coordinator's own timer fires, and we wait until all refreshes are done. Measured: wall
+  time and event-loop thread CPU per cycle (median of 5 cycles), and the share of the 30 s
+  interval that the loop is busy with it.
+- Memory per miner: resident set size after setup and the first cycles minus before, / N.
+- Connections and token requests per miner and cycle: the simulator's counters.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import gc
+import os
+from pathlib import Path
+import statistics
+import sys
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.whatsminer.const import DOMAIN
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SimProcess, delta, save, table
+
+CYCLES = 5
+INTERVAL_S = 30.0
+SIZES = [int(x) for x in os.environ.get("BENCH_SCALE_SIZES", "100,500").split(",")]
+RESULTS: dict[str, Any] = {}
+
+
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pin_to_one_core() -> None:
+    if (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {0})
+
+
+@pytest.mark.parametrize("n", SIZES)
+async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
+    cpu = 1 if (os.cpu_count() or 1) > 1 else None
+    with SimProcess(n, cpu=cpu) as sim:
+        entries = []
+        for i, (port, mac) in enumerate(zip(sim.ports, sim.macs, strict=True)):
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                title=f"miner {i}",
+                unique_id=format_mac(mac),
+                data={CONF_HOST: sim.host, CONF_PORT: port, CONF_PASSWORD: "admin"},
+            )
+            entries.append(entry)
+        gc.collect()
+        rss0 = rss_bytes()
+        for entry in entries:
+            entry.add_to_hass(hass)
+
+        c_before = sim.counters()
+        t0, l0 = time.perf_counter(), time.thread_time()
+        assert await async_setup_component(hass, DOMAIN, {})
+        await hass.async_block_till_done()
+        setup_wall, setup_loop = time.perf_counter() - t0, time.thread_time() - l0
+        setup_counters = delta(sim.counters(), c_before)
+        loaded = sum(e.state is ConfigEntryState.LOADED for e in entries)
+
+        now = dt_util.utcnow()
+        cycles = []
+        for _ in range(CYCLES):
+            now += timedelta(seconds=INTERVAL_S + 1)
+            before = sim.counters()
+            t0, l0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
+            async_fire_time_changed(hass, now)
+            # coordinators refresh in background tasks: wait for those too
+            await hass.async_block_till_done(wait_background_tasks=True)
+            cycles.append(
+                {
+                    "wall_s": time.perf_counter() - t0,
+                    "loop_cpu_s": time.thread_time() - l0,
+                    "process_cpu_s": time.process_time() - p0,
+                    **delta(sim.counters(), before),
+                }
+            )
+        gc.collect()
+        rss1 = rss_bytes()
+        states = hass.states.async_all()
+        ours = [s for s in states if s.entity_id.split(".")[0] != "sun"]
+        unavailable = sum(s.state == STATE_UNAVAILABLE for s in ours)
+
+    def med(key: str) -> float:
+        return float(statistics.median(c[key] for c in cycles))
+
+    result = {
+        "entries": n,
+        "loaded": loaded,
+        "entities": len(ours),
+        "unavailable_entities": unavailable,
+        "setup_wall_s": setup_wall,
+        "setup_loop_cpu_s": setup_loop,
+        "setup_connections_per_miner": setup_counters["connections"] / n,
+        "setup_tokens": setup_counters["tokens"],
+        "cycle_wall_s": med("wall_s"),
+        "cycle_loop_cpu_s": med("loop_cpu_s"),
+        "cycle_process_cpu_s": med("process_cpu_s"),
+        "busy_share_of_interval": med("loop_cpu_s") / INTERVAL_S,
+        "connections_per_miner_per_cycle": med("connections") / n,
+        "tokens_per_cycle": med("tokens"),
+        "rss_per_miner_kib": (rss1 - rss0) / n / 1024,
+        "cycles": cycles,
+    }
+    RESULTS[str(n)] = result
+    save("scale.json", RESULTS)
+    rows = [
+        ["config entries loaded", f"{loaded} / {n}"],
+        ["entities (unavailable)", f"{len(ours)} ({unavailable})"],
+        ["setup: wall time (s)", f"{setup_wall:.2f}"],
+        ["setup: event-loop CPU (s)", f"{setup_loop:.2f}"],
+        ["refresh cycle: wall time (s)", f"{result['cycle_wall_s']:.2f}"],
+        ["refresh cycle: event-loop CPU (s)", f"{result['cycle_loop_cpu_s']:.2f}"],
+        ["refresh cycle: process CPU, all threads (s)", f"{result['cycle_process_cpu_s']:.2f}"],
+        ["share of the 30 s interval the loop is busy", f"{result['busy_share_of_interval']:.1%}"],
+        ["connections per miner per cycle", f"{result['connections_per_miner_per_cycle']:.2f}"],
+        ["token requests per cycle (all miners)", f"{result['tokens_per_cycle']:.0f}"],
+        ["memory per miner (RSS, KiB)", f"{result['rss_per_miner_kib']:.0f}"],
+    ]
+    print(f"\n### Home Assistant with {n} WhatsMiner config entries (median of {CYCLES} cycles)\n")
+    print(table(["", "value"], rows))
+    assert loaded == n
+    assert unavailable == 0
