@@ -178,3 +178,9 @@ def test_split_joined_refused_join() -> None:
 )
 def test_find_json_end(buf: bytes, end: int | None) -> None:
     assert find_json_end(buf) == end
+
+
+def test_truncated_invalid_error_code_list() -> None:
+    raw = b'{"STATUS":"S",\n"Code":131,\n"Msg":{"error_code":["329":"2026-11-25 03:50:16",\x00'
+    codes = parse_error_codes(decode(raw, allow_truncated=True))
+    assert [(c.code, c.reported_at) for c in codes] == [(329, datetime(2026, 11, 25, 3, 50, 16))]

@@ -87,7 +87,7 @@ def _repair_truncated(text: str) -> Any:
         if closers is None:
             continue
         try:
-            return _loads(text + closers)
+            return _loads(repair(text + closers))
         except ValueError:
             continue
     raise WhatsMinerResponseError("Reply is truncated and could not be repaired")
