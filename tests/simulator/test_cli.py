@@ -1,0 +1,75 @@
+"""The command line: python -m simulator --miners N ..."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+import signal
+import socket
+import sys
+
+from .wire import command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port_block(count: int) -> int:
+    """A first port whose `count` successors are free right now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = int(probe.getsockname()[1])
+        if first + count > 65535:
+            continue
+        try:
+            socks = [socket.create_server(("127.0.0.1", first + i)) for i in range(count)]
+        except OSError:
+            continue
+        for s in socks:
+            s.close()
+        return first
+    raise RuntimeError("no free port block")
+
+
+async def test_cli_starts_miners_and_exits_cleanly(socket_enabled: None) -> None:
+    port = free_port_block(3)
+    args = ["--miners", "3", "--port", str(port), "--model", "m56s_hydro", "--password", "pw1"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [(await asyncio.wait_for(proc.stdout.readline(), 20)).decode() for _ in range(3)]
+        for offset, line in enumerate(lines):
+            assert f"port={port + offset}" in line
+            assert "address=127.0.0.1" in line
+            assert "model=M56S_VH30" in line
+            assert "password=pw1" in line
+        reply = await command(port + 2, "devdetails")
+        assert reply["DEVDETAILS"][0]["Model"] == "M56S_VH30"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, stderr.decode()
+
+
+async def test_cli_rejects_a_bad_count() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--miners",
+        "0",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 2
+    assert b"--miners" in stderr
