@@ -260,7 +260,7 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
         if self._search_task is None:
             targets = await async_search_targets(self.hass)
             self._search_task = self.hass.async_create_task(
-                async_search(targets, self.async_update_progress)
+                async_search(targets, self.async_update_progress), eager_start=False
             )
         if not self._search_task.done():
             return self.async_show_progress(

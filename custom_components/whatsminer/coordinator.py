@@ -13,7 +13,13 @@ from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api.client import WhatsMinerClient
-from .api.errors import AuthenticationError, WhatsMinerError
+from .api.errors import (
+    AuthenticationError,
+    TokenLimitError,
+    UnsupportedFirmwareError,
+    WhatsMinerError,
+    WriteApiDisabledError,
+)
 from .api.models import MinerSnapshot
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 
@@ -37,6 +43,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         )
         # One write at a time per miner; a firmware upgrade needs the miner to itself.
         self.write_lock = asyncio.Lock()
+        # Reads need no password, so it is checked once per setup (writes reuse the token).
+        self._password_checked = False
         interval = entry.options.get(CONF_SCAN_INTERVAL)
         super().__init__(
             hass,
@@ -56,6 +64,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         host = self.config_entry.data[CONF_HOST]
         try:
             snapshot = await self.client.poll()
+            if not self._password_checked:
+                await self._async_check_password()
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
@@ -75,3 +85,11 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 translation_placeholders={"host": host, "mac": format_mac(snapshot.mac)},
             )
         return snapshot
+
+    async def _async_check_password(self) -> None:
+        """Check the admin password; a miner that takes no writes is still read."""
+        try:
+            await self.client.verify_password()
+        except (WriteApiDisabledError, TokenLimitError, UnsupportedFirmwareError) as err:
+            LOGGER.debug("Could not check the password of %s: %s", self.client.host, err)
+        self._password_checked = True

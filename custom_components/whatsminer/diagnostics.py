@@ -37,6 +37,15 @@ TO_REDACT = {
 }
 
 
+def _plain(value: Any) -> Any:
+    """Tuples as lists, so async_redact_data looks inside them."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: WhatsMinerConfigEntry
 ) -> dict[str, Any]:
@@ -49,6 +58,6 @@ async def async_get_config_entry_diagnostics(
             TO_REDACT,
         ),
         "last_update_success": coordinator.last_update_success,
-        "snapshot": async_redact_data(asdict(snapshot) | {"raw": None}, TO_REDACT),
-        "raw": async_redact_data(snapshot.raw, TO_REDACT),
+        "snapshot": async_redact_data(_plain(asdict(snapshot) | {"raw": None}), TO_REDACT),
+        "raw": async_redact_data(_plain(snapshot.raw), TO_REDACT),
     }

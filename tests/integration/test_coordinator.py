@@ -1,0 +1,60 @@
+"""Availability follows the miner, logged once when lost and once when back."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from simulator import SimulatedMiner
+
+from .helpers import next_poll, state_of
+
+
+async def test_unavailable_while_unreachable(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Entities go unavailable when the miner stops answering, and come back with it."""
+    assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
+
+    miner.faults.offline = True
+    caplog.clear()
+    for _ in range(3):
+        await next_poll(hass, freezer)
+        assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
+        assert state_of(hass, init_integration, "binary_sensor", "mining").state == (
+            STATE_UNAVAILABLE
+        )
+    lost = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(lost) == 1
+    assert miner.host in lost[0].getMessage()
+
+    miner.faults.offline = False
+    caplog.clear()
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
+    back = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert len(back) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_different_miner_appears(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """When another miner takes over the address, its data is not shown as this miner's."""
+    miner.state.mac = "AA:BB:CC:DD:EE:FF"
+    init_integration.runtime_data.client.invalidate_cache()
+    await next_poll(hass, freezer)
+    assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
+    assert init_integration.runtime_data.last_exception is not None
+    assert init_integration.runtime_data.last_exception.translation_key == "wrong_miner"
