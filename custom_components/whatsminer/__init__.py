@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
+from .repairs import async_setup_repairs
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -35,6 +36,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
     coordinator = WhatsMinerCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    async_setup_repairs(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -32,6 +32,7 @@ from .api.errors import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
+from .repairs import async_write_failed, async_write_succeeded
 
 
 def _raise(key: str, err: Exception, **placeholders: str) -> NoReturn:
@@ -44,6 +45,7 @@ def _raise(key: str, err: Exception, **placeholders: str) -> NoReturn:
 
 def translate_error(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) -> NoReturn:
     """Raise the Home Assistant error a user can act on for a client error."""
+    async_write_failed(coordinator, err)  # a repair issue when the owner can fix the cause
     host = coordinator.client.host
     match err:
         case WhatsMinerValidationError():
@@ -88,7 +90,9 @@ async def async_miner_action[T](
         if write:
             async with coordinator.write_lock:
                 sent = True
-                return await action(coordinator.client)
+                result = await action(coordinator.client)
+            async_write_succeeded(coordinator)  # clears write API / token repair issues
+            return result
         sent = True
         return await action(coordinator.client)
     except WhatsMinerValidationError as err:

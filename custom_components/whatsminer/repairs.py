@@ -14,6 +14,7 @@ soon as the fact behind them goes away:
   other firmware).
 
 Issue ids are `<kind>_<entry_id>`; the issues of an entry are deleted when it unloads.
+`async_setup_repairs` hooks an entry's coordinator; the action helper reports writes.
 """
 
 from __future__ import annotations
@@ -89,6 +90,22 @@ def _set_issue(hass: HomeAssistant, entry: ConfigEntry[Any], kind: str, present:
         _raise_issue(hass, entry, kind)
     else:
         ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry))
+
+
+@callback
+def async_setup_repairs(entry: WhatsMinerConfigEntry) -> None:
+    """Check every poll of a set-up miner; forget its issues when it unloads."""
+    coordinator = entry.runtime_data
+    hass = coordinator.hass
+
+    @callback
+    def _polled() -> None:
+        if coordinator.last_update_success and coordinator.data is not None:
+            async_check_poll(coordinator, coordinator.data)
+
+    _polled()
+    entry.async_on_unload(coordinator.async_add_listener(_polled))
+    entry.async_on_unload(lambda: async_delete_issues(hass, entry))
 
 
 @callback
