@@ -92,7 +92,7 @@ def test_other_plain_text_is_not_a_whatsminer() -> None:
         decode(b"HTTP/1.1 400 Bad Request\r\n\r\n")
 
 
-@pytest.mark.parametrize("raw", [b"", b"\x00", b"[1, 2]", b"{not json}"])
+@pytest.mark.parametrize("raw", [b"", b"\x00", b"[1, 2]", b"{not json}", b'{"a":1} {"b":2}'])
 def test_undecodable_replies(raw: bytes) -> None:
     with pytest.raises(errors.WhatsMinerResponseError):
         decode(raw)
@@ -143,6 +143,7 @@ def test_status_of_both_envelopes() -> None:
     assert status_of(json.loads(samples.DEVDETAILS)) == ("S", 69, "Device Details")
     assert status_of(json.loads(samples.OK)) == ("S", 131, "API command OK")
     assert status_of({"STATUS": [], "Code": True}) == (None, None, None)
+    assert status_of({"STATUS": "S", "Code": "x"}) == ("S", None, None)
 
 
 def test_split_joined_reply() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from .errors import (
     AuthenticationError,
@@ -112,9 +112,7 @@ def decode(raw: bytes, *, allow_truncated: bool = False) -> dict[str, Any]:
             if not allow_truncated:
                 raise WhatsMinerResponseError(f"Reply is not valid JSON: {err}") from err
             value = _repair_truncated(repaired)
-    if not isinstance(value, dict):
-        raise WhatsMinerResponseError("Reply is not a JSON object")
-    return value
+    return cast("dict[str, Any]", value)  # the text starts with "{": an object
 
 
 def status_of(reply: dict[str, Any]) -> tuple[str | None, int | None, Any]:
@@ -196,11 +194,6 @@ def split_joined(reply: dict[str, Any], names: list[str]) -> dict[str, dict[str,
         else:
             raise WhatsMinerResponseError(f"Joined reply lacks '{name}'")
     return parts
-
-
-def message(reply: dict[str, Any]) -> Any:
-    """The Msg of a flat envelope (string or object)."""
-    return reply.get("Msg")
 
 
 class JsonEnd:
