@@ -25,11 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def run(args: argparse.Namespace) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
+    """Run the miners, print one line per miner, return once `stop` is set."""
     sim = MinerSimulator(args.miners, args.model, args.host, args.port, args.password)
     async with sim:
         for miner in sim.miners:
@@ -39,6 +36,14 @@ async def run(args: argparse.Namespace) -> None:
                 flush=True,
             )
         await stop.wait()
+
+
+async def run(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(args, stop)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,10 @@ import signal
 import socket
 import sys
 
+import pytest
+
+from simulator.__main__ import parse_args, serve
+
 from .wire import command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +77,32 @@ async def test_cli_rejects_a_bad_count() -> None:
     _, stderr = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 2
     assert b"--miners" in stderr
+
+
+async def test_serve_in_process(socket_enabled: None, capsys: pytest.CaptureFixture[str]) -> None:
+    args = parse_args(["--miners", "2", "--port", str(free_port_block(2))])
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(args, stop))
+    try:
+        for _ in range(200):
+            out = capsys.readouterr().out
+            if out:
+                break
+            await asyncio.sleep(0.01)
+        assert out.count("model=M30S+VE40") == 2
+        assert f"port={args.port + 1}" in out
+        assert (await command(args.port + 1, "get_version"))["Code"] == 131
+    finally:
+        stop.set()
+        await task
+
+
+def test_parse_args_defaults() -> None:
+    args = parse_args([])
+    assert (args.miners, args.host, args.port, args.model, args.password) == (
+        1,
+        "127.0.0.1",
+        4028,
+        "m30s_plus",
+        "admin",
+    )

@@ -326,3 +326,60 @@ async def test_short_firmware_upload_changes_nothing(miner: SimulatedMiner) -> N
     await asyncio.sleep(0.05)
     assert json.loads(await exchange(miner.port, b'{"cmd":"get_version"}'))["Code"] == 131
     assert miner.state.fw_ver == "20230803.11.REL"
+
+
+async def test_less_common_power_commands(miner: SimulatedMiner) -> None:
+    session = Session(miner.port)
+    miner.state.noise = False
+    full = (await summary(miner))["Power"]
+    assert (await session.write("set_power", power="1700"))["Code"] == 131
+    assert (await summary(miner))["Power"] < full * 0.55
+    assert (await session.write("restore_power_pct"))["Code"] == 131
+    assert (await summary(miner))["Power"] == full
+    assert (await session.write("set_power_pct", percent=80.0))["Code"] == 131
+    assert (await status(miner))["hash_percent"] == "80"
+
+
+async def test_target_freq_scales_power_after_restart(miner: SimulatedMiner) -> None:
+    session = Session(miner.port)
+    miner.state.noise = False
+    await session.write("adjust_power_limit", power_limit="99999")  # unchanged: no restart
+    assert (await summary(miner))["Elapsed"] > 0
+    assert (await session.write("set_target_freq", percent="-20"))["Code"] == 131
+    settle(miner)
+    data = await summary(miner)
+    assert data["Target Freq"] < miner.profile.freq_mhz
+    assert data["Power"] < 3400 * 0.85
+
+
+async def test_pre_power_on_while_mining_is_complete(miner: SimulatedMiner) -> None:
+    reply = await Session(miner.port).write("pre_power_on")
+    assert reply["Msg"] == {"complete": "true", "msg": "adjust complete"}
+
+
+async def test_customer_message_is_stored(miner: SimulatedMiner) -> None:
+    session = Session(miner.port)
+    assert (await session.write("set_customer_msg", key="msg3", val="rack 4"))["Code"] == 131
+    assert miner.state.customer_msg == {"msg3": "rack 4"}
+    assert (await session.write("set_customer_msg", key="msg10", val="x"))["Code"] == 14
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"ip": "10.0.0.9", "mask": "255.0.0.0", "gate": "10.0.0.1", "dns": "1.1.1.1"},
+        {"ip": "10.0.0.300", "mask": "255.0.0.0", "gate": "10.0.0.1", "dns": "x", "host": "a"},
+        {"ip": "10.0.0.9", "mask": "255.0.0.0", "gate": "10.0.0.1", "dns": "1.1.1.1", "host": "-"},
+    ],
+)
+async def test_net_config_rejects_bad_settings(miner: SimulatedMiner, args: dict[str, Any]) -> None:
+    reply = await Session(miner.port).write("net_config", **args)
+    assert (reply["STATUS"], reply["Code"]) == ("E", 14)
+    assert miner.state.network.proto == "dhcp"
+
+
+async def test_zone_needs_both_names(miner: SimulatedMiner) -> None:
+    reply = await Session(miner.port).write("set_zone", timezone="CST-8", zonename="")
+    assert reply["Code"] == 14
+    reply = await Session(miner.port).write("set_temp_offset", temp_offset={"x": 1})
+    assert reply["Code"] == 14

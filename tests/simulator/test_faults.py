@@ -185,3 +185,13 @@ async def test_keep_open_after_reply(socket_enabled: None) -> None:
         assert time.monotonic() - started >= 0.2
         writer.close()
         await writer.wait_closed()
+
+
+async def test_offline_flapping_within_one_tick(miner: SimulatedMiner) -> None:
+    for offline in (True, False, True, False, True):
+        miner.faults.offline = offline
+    await asyncio.sleep(0.01)
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection(HOST, miner.port)
+    miner.faults.offline = False
+    assert (await command(miner.port, "get_version"))["Code"] == 131

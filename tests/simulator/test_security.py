@@ -127,3 +127,26 @@ async def test_invalid_json_gets_code_23(miner: SimulatedMiner) -> None:
     assert (reply["STATUS"], reply["Code"]) == ("E", 23)
     wrapped = json.dumps({"enc": 1, "data": "!!!"}).encode()
     assert loads(await exchange(miner.port, wrapped))["Code"] == 23
+
+
+async def test_reads_may_be_sent_encrypted(miner: SimulatedMiner) -> None:
+    session = Session(miner.port)
+    reply = await session.write("summary+pools")
+    assert reply["summary"][0]["SUMMARY"][0]["MHS av"] > 0
+    assert (await session.write("get_version"))["Msg"]["api_ver"] == "2.0.5"
+    miner.faults.btminer_down = True
+    raw = await exchange(miner.port, session.seal({"cmd": "summary"}))
+    assert raw == b"Socket connect failed: Connection refused\n"
+
+
+async def test_plaintext_write_with_the_api_off(miner: SimulatedMiner) -> None:
+    miner.state.api_enabled = False
+    reply = await command(miner.port, "set_low_power")
+    assert (reply["Code"], reply["Msg"]) == (45, "can't access write cmd")
+    assert miner.state.power_mode == "normal"
+
+
+async def test_request_without_a_command_name(miner: SimulatedMiner) -> None:
+    reply = loads(await exchange(miner.port, b'{"cmd": 5}'))
+    assert (reply["Code"], reply["Msg"]) == (14, "invalid cmd")
+    assert loads(await exchange(miner.port, b"[1, 2]", half_close=True))["Code"] == 23
