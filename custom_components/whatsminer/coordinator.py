@@ -22,6 +22,7 @@ from .api.errors import (
 )
 from .api.models import MinerSnapshot
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
+from .repairs import async_write_failed
 
 type WhatsMinerConfigEntry = ConfigEntry[WhatsMinerCoordinator]
 
@@ -92,4 +93,5 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
             await self.client.verify_password()
         except (WriteApiDisabledError, TokenLimitError, UnsupportedFirmwareError) as err:
             LOGGER.debug("Could not check the password of %s: %s", self.client.host, err)
+            async_write_failed(self, err)  # tell the owner (repairs.py)
         self._password_checked = True

@@ -158,6 +158,20 @@ async def test_write_api_disabled_raised_then_fixed(
     assert _issue(hass, "write_api_disabled", init_integration) is None
 
 
+async def test_write_api_disabled_found_at_setup(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, miner: SimulatedMiner
+) -> None:
+    """The password check at setup already tells; the miner is still read."""
+    miner.state.api_enabled = False
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _issue(hass, "write_api_disabled", mock_config_entry) is not None
+    hashrate = hass.states.get(_entity(hass, mock_config_entry, "sensor", "hashrate"))
+    assert hashrate is not None
+    assert float(hashrate.state) > 0
+
+
 async def test_write_api_issue_cleared_by_a_working_command(
     hass: HomeAssistant, init_integration: MockConfigEntry, miner: SimulatedMiner
 ) -> None:
