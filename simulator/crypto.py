@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import string
@@ -14,6 +15,7 @@ SALT_ALPHABET = string.ascii_letters + string.digits + "./"
 BLOCK = 16
 
 
+@functools.lru_cache(maxsize=1024)
 def md5crypt_body(word: str, salt: str) -> str:
     """The hash field of `openssl passwd -1 -salt <salt> <word>`."""
     hashed: str = md5_crypt.hash(word, salt=salt)
@@ -24,6 +26,7 @@ def new_salt() -> str:
     return "".join(secrets.choice(SALT_ALPHABET) for _ in range(8))
 
 
+@functools.lru_cache(maxsize=256)
 def aes_key(password: str, salt: str) -> bytes:
     """SHA-256 of the md5-crypt key, as 32 raw bytes."""
     return hashlib.sha256(md5crypt_body(password, salt).encode()).digest()

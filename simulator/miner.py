@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-import functools
 import json
 import random
 import socket
@@ -27,11 +26,6 @@ V3_FIRMWARE = "20250409.15.REL"
 MAX_REQUEST = 64 * 1024
 MAX_FIRMWARE = 512 * 1024 * 1024
 READ_NAMES = frozenset(CGMINER_READS) | frozenset(DAEMON_READS) | {"get_miner_info"}
-
-
-@functools.lru_cache(maxsize=256)
-def _aes_key(password: str, salt: str) -> bytes:
-    return crypto.aes_key(password, salt)
 
 
 @dataclass(slots=True)
@@ -167,12 +161,14 @@ class SimulatedMiner:
     def restart_btminer(self) -> None:
         self.state.btminer_start_at = self.now() + self.timing.btminer_restart_s
         self.state.btminer_stopped = False
+        self.state.booted_fast = self.state.fast_boot
 
     def reboot(self) -> None:
         s, now = self.state, self.now()
         s.reboot_until = s.boot_at = now + self.timing.reboot_s
         s.btminer_start_at = s.reboot_until + self.timing.btminer_restart_s
         s.btminer_stopped = not s.btminer_init
+        s.booted_fast = s.fast_boot
         s.mining, s.mineroff_reason, s.preheat_started_at = True, "", None
         s.power_ramp = None
         self.tokens.clear()
@@ -297,7 +293,7 @@ class SimulatedMiner:
     def _encrypted(self, wrapper: Json, address: str) -> Answer:
         if not self.state.api_enabled:
             return self._flat_error(45, "can't access write cmd")
-        key = _aes_key(self.state.password, self.state.salt)
+        key = crypto.aes_key(self.state.password, self.state.salt)
         data = wrapper.get("data")
         try:
             req = parse_json(crypto.decrypt(key, data)) if isinstance(data, str) else None

@@ -32,7 +32,7 @@ class Reading:
 
 
 def warmup_seconds(state: MinerState, timing: Timing) -> float:
-    base = timing.fast_boot_warmup_s if state.fast_boot else timing.warmup_s
+    base = timing.fast_boot_warmup_s if state.booted_fast else timing.warmup_s
     return base / (1.0 + state.upfreq_speed / 3.0)
 
 

@@ -95,7 +95,8 @@ class MinerState:
     temp_offset: int = 0
     upfreq_speed: int = 0
     target_freq_pct: int = 0
-    fast_boot: bool = False
+    fast_boot: bool = False  # setting; takes effect at the next btminer start
+    booted_fast: bool = False  # btminer last started with fast boot
     web_pools: bool = True
     poweroff_cool: bool = False
     fan_zero_speed: bool = False

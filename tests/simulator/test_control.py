@@ -383,3 +383,15 @@ async def test_zone_needs_both_names(miner: SimulatedMiner) -> None:
     assert reply["Code"] == 14
     reply = await Session(miner.port).write("set_temp_offset", temp_offset={"x": 1})
     assert reply["Code"] == 14
+
+
+async def test_fast_boot_shortens_the_next_warm_up(miner: SimulatedMiner) -> None:
+    session = Session(miner.port)
+    quick = miner.timing.btminer_restart_s + miner.timing.fast_boot_warmup_s + 1
+    await session.write("restart_btminer")
+    miner.clock.advance(quick)
+    assert not (await summary(miner))["Hash Stable"]
+    await session.write("enable_btminer_fast_boot")
+    await session.write("restart_btminer")
+    miner.clock.advance(quick)
+    assert (await summary(miner))["Hash Stable"]
