@@ -216,8 +216,8 @@ class SimulatedMiner:
         self.counters.bytes_in += len(raw)
         peer = writer.get_extra_info("peername")
         answer = self.answer(raw, str(peer[0]) if peer else "")
-        if answer.text is None:
-            await reader.read()  # silent: the client gives up
+        if answer.text is None:  # silent: hold the line until the client gives up
+            await asyncio.wait_for(reader.read(), self.timing.idle_timeout_s)
             return
         await self._send(writer, self._wire(answer))
         if answer.stream == "download_logs":

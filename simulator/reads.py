@@ -104,13 +104,21 @@ def summary_fields(ctx: ReadContext) -> Json:
     if p.hydro:
         fields["Liquid Cooling"] = True
         fields["Liquid Temperature"] = round(r.liquid_temp, 2)
-    if p.legacy:
+    if p.legacy:  # API 1.4 (capture in asic-rs v1/summary.json)
+        for key in ("Debug", "Btminer Fast Boot", "Upfreq Complete", "Env Temp"):
+            del fields[key]
         fields |= {
             "Firmware Version": ctx.fw_text(),
             "CB Platform": p.platform,
+            "CB Version": "V8",
+            "Chip Data": p.chip,
             "MAC": s.mac,
+            "Liquid Cooling": False,
+            "Power Current": round(power / 13.1),
             "Power Fanspeed": r.psu_fan_rpm,
             "Power_RT": power,
+            "Voltage": 1180,
+            "Hardware Errors": int(r.elapsed_s * 0.007),
             "Factory Error Code Count": 0,
         }
         codes = sorted(s.error_codes)

@@ -69,3 +69,14 @@ async def test_miners_with_a_custom_password(socket_enabled: None) -> None:
             reply = await Session(miner.port, password="barn_42").write("set_led", param="auto")
             assert reply["Code"] == 131
             assert (await Session(miner.port).write("set_led", param="auto"))["Code"] == 23
+
+
+async def test_legacy_summary_has_the_api_1_4_fields(socket_enabled: None) -> None:
+    async with MinerSimulator(profile="m20s_legacy", clock=SimClock(frozen=True)) as sim:
+        summary = (await command(sim.miners[0].port, "summary"))["SUMMARY"][0]
+        assert summary["CB Platform"] == "ALLWINNER_H3"
+        assert summary["Liquid Cooling"] is False
+        assert summary["MAC"] == sim.miners[0].state.mac
+        assert summary["Power Mode"] == "Normal"
+        assert "Btminer Fast Boot" not in summary
+        assert 60e6 < summary["MHS av"] < 75e6
