@@ -95,7 +95,7 @@ class RestartCoalescer:
     @callback
     def _async_due(self, _now: datetime) -> None:
         self._unsub_timer = None
-        self._coordinator.config_entry.async_create_background_task(
+        self._coordinator.config_entry.async_create_task(
             self._coordinator.hass, self._async_flush(), "whatsminer coalesced writes"
         )
 

@@ -93,9 +93,12 @@ class FirmwareInstaller:
         finally:
             self.in_progress, self.percentage = False, None
             self._notify()
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, coordinator.mac)})
+        registry = dr.async_get(hass)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, coordinator.mac), coordinator.config_entry.entry_id
+        )
         if device is not None:
-            dr.async_get(hass).async_update_device(device.id, sw_version=version)
+            registry.async_update_device(device.id, sw_version=version)
         LOGGER.info("Firmware of %s upgraded from %s to %s", coordinator.client.host, old, version)
         return version
 

@@ -12,7 +12,9 @@ from simulator import MinerSimulator
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     """The id of the miner's device."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, str(entry.unique_id))})
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, str(entry.unique_id)), entry.entry_id
+    )
     assert device is not None
     return device.id
 

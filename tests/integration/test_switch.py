@@ -58,9 +58,9 @@ async def test_mining_switch(
 
 async def test_mining_switch_shows_request_until_miner_reports_it(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,  # first: the simulator's clock follows it
     miner: SimulatedMiner,
     init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """While the miner still reports the old state, the request is shown for a bounded time."""
