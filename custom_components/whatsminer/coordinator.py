@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
@@ -15,12 +16,13 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .api.client import WhatsMinerClient
 from .api.errors import (
     AuthenticationError,
+    MinerProcessDownError,
     TokenLimitError,
     UnsupportedFirmwareError,
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.models import MinerSnapshot
+from .api.models import MinerSnapshot, Status, Summary
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .repairs import async_write_failed
 
@@ -46,6 +48,9 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         self.write_lock = asyncio.Lock()
         # Reads need no password, so it is checked once per setup (writes reuse the token).
         self._password_checked = False
+        # Set up while the mining process was down: reload once it is back, so the entities
+        # it did not report then get created.
+        self._reload_when_up = False
         interval = entry.options.get(CONF_SCAN_INTERVAL)
         super().__init__(
             hass,
@@ -64,7 +69,13 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     async def _async_update_data(self) -> MinerSnapshot:
         host = self.config_entry.data[CONF_HOST]
         try:
-            snapshot = await self.client.poll()
+            try:
+                snapshot = await self.client.poll()
+            except MinerProcessDownError:
+                snapshot = await self._async_process_down_snapshot()
+            else:
+                if self._reload_when_up:
+                    self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
             if not self._password_checked:
                 await self._async_check_password()
         except AuthenticationError as err:
@@ -86,6 +97,33 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 translation_placeholders={"host": host, "mac": format_mac(snapshot.mac)},
             )
         return snapshot
+
+    async def _async_process_down_snapshot(self) -> MinerSnapshot:
+        """The miner answers, but btminer is down (stopped, restarting): it does not hash.
+
+        The control board still answers its own reads, so identity and errors stay known;
+        the mining readings are zero or unknown rather than stale.
+        """
+        previous = cast(MinerSnapshot | None, self.data)  # None before the first refresh
+        if previous is None:
+            self._reload_when_up = True
+        info = previous.info if previous and previous.info else await self.client.get_miner_info()
+        status = await self.client.status()
+        return MinerSnapshot(
+            summary=Summary(hashrate_ths=0.0, hashrate_avg_ths=0.0),
+            status=Status(
+                mining=False,
+                mineroff_reason=status.mineroff_reason,
+                mineroff_time=status.mineroff_time,
+                firmware_version=status.firmware_version,
+                power_mode=status.power_mode,
+            ),
+            error_codes=previous.error_codes if previous else (),
+            psu=previous.psu if previous else None,
+            version=previous.version if previous else None,
+            info=info,
+            model=previous.model if previous else None,
+        )
 
     async def _async_check_password(self) -> None:
         """Check the admin password; a miner that takes no writes is still read."""

@@ -58,3 +58,43 @@ async def test_different_miner_appears(
     assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
     assert init_integration.runtime_data.last_exception is not None
     assert init_integration.runtime_data.last_exception.translation_key == "wrong_miner"
+
+
+async def test_mining_process_down_stays_available(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While btminer is down the miner is shown as not mining, not as unavailable."""
+    miner.faults.btminer_down = True
+    await next_poll(hass, freezer)
+    assert state_of(hass, init_integration, "sensor", "hashrate").state == "0.0"
+    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, init_integration, "sensor", "temperature").state == "unknown"
+
+    miner.faults.btminer_down = False
+    await next_poll(hass, freezer)
+    assert float(state_of(hass, init_integration, "sensor", "hashrate").state) > 0
+    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "on"
+
+
+async def test_setup_while_mining_process_down(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A miner set up while btminer is down gets its full set of entities once it is up."""
+    miner.faults.btminer_down = True
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "off"
+    assert hass.states.get("sensor.whatsminer_temperature") is None
+
+    miner.faults.btminer_down = False
+    await next_poll(hass, freezer)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert float(state_of(hass, mock_config_entry, "sensor", "temperature").state) > 0
+    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "on"

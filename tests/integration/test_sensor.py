@@ -6,6 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -136,19 +137,31 @@ async def test_noisy_sensors_disabled_by_default(
         assert hass.states.get(entity_id) is None
 
 
+@pytest.mark.parametrize("profile", ["m30s_plus", "m20s_legacy"])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_errors(
     hass: HomeAssistant,
     miner: SimulatedMiner,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    profile: str,
 ) -> None:
-    """An error raised on the miner is counted, named and flagged as a problem."""
+    """Errors raised on the miner are counted, the latest named and flagged as a problem."""
     assert state_of(hass, init_integration, "binary_sensor", "problem").state == "off"
     miner.raise_error(531)
     await next_poll(hass, freezer)
-    assert state_of(hass, init_integration, "sensor", "error_count").state == "1"
-    assert state_of(hass, init_integration, "sensor", "latest_error").state == "531"
+    miner.raise_error(210)
+    await next_poll(hass, freezer)
+    assert state_of(hass, init_integration, "sensor", "error_count").state == "2"
     assert state_of(hass, init_integration, "binary_sensor", "problem").state == "on"
+    latest = state_of(hass, init_integration, "sensor", "latest_error").state
+    when = state_of(hass, init_integration, "sensor", "latest_error_time").state
+    if profile == "m20s_legacy":  # old firmware lists codes without times: the last listed
+        assert latest in {"210", "531"}
+        assert when == STATE_UNKNOWN
+    else:
+        assert latest == "210"
+        assert dt_util.parse_datetime(when) is not None
 
     miner.clear_errors()
     await next_poll(hass, freezer)
