@@ -76,13 +76,27 @@ async def test_unreachable(
     assert err.translation_key == "write_connection_error"
 
 
-async def test_v3_only_firmware(
+async def test_v3_firmware_refused_before_sending(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
-    """Firmware that refuses v2 writes: the miner's refusal is shown with its code."""
+    """Firmware from 2024-11 on takes writes only through API v3: the user is told so."""
+    miner.state.fw_ver = "20250409.15.REL"
+    coordinator = init_integration.runtime_data
+    coordinator.client.invalidate_cache()
+    await coordinator.async_refresh()
+    err = await _failing_write(hass, init_integration)
+    assert err.translation_key == "unsupported_firmware"
+    assert miner.counters.commands["disable_web_pools"] == 0
+
+
+async def test_command_refused_by_miner(
+    hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
+) -> None:
+    """The miner answers with an error code: it is shown."""
     miner.faults.v3_only = True
     err = await _failing_write(hass, init_integration)
-    assert err.translation_key in ("unsupported_firmware", "command_rejected")
+    assert err.translation_key == "command_rejected"
+    assert err.translation_placeholders["code"] == "132"
 
 
 async def test_unknown_outcome_is_reported_and_not_retried(

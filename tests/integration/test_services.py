@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -11,6 +12,7 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -297,3 +299,30 @@ async def test_device_not_loaded(
             DOMAIN, "get_pools", {"device_id": device}, blocking=True, return_response=True
         )
     assert err.value.translation_key == "device_not_loaded"
+
+
+async def test_relative_firmware_path_starts_at_config_dir(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A relative path is taken inside the config directory, and still checked."""
+    err = await _refused(hass, init_integration, "upgrade_firmware", path="firmware.bin")
+    assert err.translation_key == "path_not_allowed"
+    assert err.translation_placeholders["path"] == hass.config.path("firmware.bin")
+
+
+async def test_every_action_is_described(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """services.yaml and en.json describe every action; each has a device_id and selectors."""
+    root = Path(__file__).parents[2] / "custom_components" / DOMAIN
+    yaml = await hass.async_add_executor_job(load_yaml_dict, str(root / "services.yaml"))
+    texts = await hass.async_add_executor_job((root / "translations" / "en.json").read_text)
+    translated = json.loads(texts)["services"]
+    registered = set(hass.services.async_services_for_domain(DOMAIN))
+    assert {name for name in yaml if not name.startswith(".")} == registered
+    assert set(translated) == registered
+    for name in registered:
+        fields = yaml[name]["fields"]
+        assert fields["device_id"]["required"] is True
+        assert all("selector" in field for field in fields.values())
+        assert set(translated[name]["fields"]) == set(fields)
