@@ -282,6 +282,19 @@ async def test_wrong_password_no_reply(miner: FakeMiner) -> None:
         await _client(miner, timeout=0.3).set_led_auto()
 
 
+async def test_hanging_miner_is_a_timeout_not_a_wrong_password(miner: FakeMiner) -> None:
+    async def hang(request: Request) -> object:
+        return HANG
+
+    client = _client(miner, timeout=0.3)
+    await client.set_led_auto()  # token cached
+    miner.handlers["set_led"] = hang
+    miner.handlers["get_version"] = hang
+    with pytest.raises(errors.WhatsMinerTimeoutError) as info:
+        await client.set_led_auto()
+    assert not isinstance(info.value, errors.AuthenticationError)
+
+
 async def test_write_api_disabled(miner: FakeMiner) -> None:
     async def disabled(request: Request) -> str:
         return samples.ERR_WRITE_DISABLED

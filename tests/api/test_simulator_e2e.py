@@ -132,6 +132,8 @@ async def test_update_pwd_then_new_password(sim: MinerSimulator) -> None:
 
 async def test_error_paths(sim: MinerSimulator) -> None:
     miner = sim.miners[0]
+    writer = _client(sim, timeout=0.3)
+    await writer.set_led_auto()
     with pytest.raises(errors.AuthenticationError):
         await _client(sim, password="wrong").verify_password()
     miner.faults.quirks.add(Quirk.SILENT_WRONG_PASSWORD.value)
@@ -156,6 +158,9 @@ async def test_error_paths(sim: MinerSimulator) -> None:
     miner.faults.hang = True
     with pytest.raises(errors.WhatsMinerTimeoutError):
         await _client(sim, timeout=0.3).summary()
+    with pytest.raises(errors.WhatsMinerTimeoutError) as info:
+        await writer.set_led_auto()  # a cached token, then a miner that hangs
+    assert not isinstance(info.value, errors.AuthenticationError)
     miner.faults.hang = False
     miner.faults.offline = True
     with pytest.raises(errors.WhatsMinerConnectionError):

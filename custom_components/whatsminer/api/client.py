@@ -286,23 +286,33 @@ class WhatsMinerClient:
         request = {"cmd": cmd, **params}
 
         async def send(keys: TokenKeys) -> dict[str, Any]:
+            failure: WhatsMinerConnectionError
             async with self._connect() as conn:
                 try:
                     await conn.send(encrypt_request(keys, request))
                     reply = await conn.read_reply()
-                except WhatsMinerTimeoutError as err:
-                    if cmd in OUTCOME_UNKNOWN_WRITES:
-                        raise WriteOutcomeUnknownError(cmd) from err
-                    raise AuthenticationError(
-                        f"No reply to the encrypted '{cmd}': is the password right?"
-                    ) from err
                 except WhatsMinerConnectionError as err:
                     if cmd in OUTCOME_UNKNOWN_WRITES:
                         raise WriteOutcomeUnknownError(cmd) from err
-                    raise
-            return self._open_reply(cmd, keys, reply)
+                    failure = err
+                else:
+                    return self._open_reply(cmd, keys, reply)
+            # Some firmware answers a wrong password with silence (spec 7.2.17): that is the
+            # verdict only when the miner still answers a plaintext read.
+            if isinstance(failure, WhatsMinerTimeoutError) and await self._answers_plaintext():
+                raise AuthenticationError(
+                    f"No reply to the encrypted '{cmd}': is the password right?"
+                ) from failure
+            raise failure
 
         return await self._authorized(send)
+
+    async def _answers_plaintext(self) -> bool:
+        try:
+            await self._read_raw("get_version")
+        except WhatsMinerError:
+            return False
+        return True
 
     async def _write(
         self, cmd: str, params: dict[str, Any] | None = None, *, invalidates: bool = False
