@@ -124,8 +124,10 @@ async def test_two_writes_do_not_interleave(
     miner.faults.slow_reply_s = 0.3
     first = hass.async_create_task(_turn_off(hass, init_integration, "web_pools"))
     second = hass.async_create_task(_turn_off(hass, init_integration, "poweroff_cool"))
-    await asyncio.sleep(0.15)
-    assert miner.counters.commands["disable_web_pools"] == 1
+    async with asyncio.timeout(5):
+        while not miner.counters.commands["disable_web_pools"]:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # the first reply is still 0.2 s away
     assert miner.counters.commands["set_poweroff_cool"] == 0
     await asyncio.gather(first, second)
     assert miner.counters.commands["set_poweroff_cool"] == 1

@@ -8,9 +8,9 @@ from homeassistant.components.number import (
     DOMAIN as NUMBER_DOMAIN,
     SERVICE_SET_VALUE,
 )
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -133,3 +133,17 @@ async def test_power_target(
     await _set(hass, number, 1700)
     assert miner.counters.commands["set_power"] == 1
     assert float(hass.states.get(number).state) == 1700  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", ["m20s_legacy"])
+async def test_legacy_firmware_refuses_newer_commands(
+    hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
+) -> None:
+    """Old firmware without adjust_upfreq_speed: the refusal is shown, nothing is assumed."""
+    number = entity_id(hass, init_integration, NUMBER_DOMAIN, "upfreq_speed")
+    with pytest.raises(HomeAssistantError) as err:
+        await _set(hass, number, 3)
+    assert err.value.translation_key == "command_rejected"
+    assert hass.states.get(number).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    await _set(hass, entity_id(hass, init_integration, NUMBER_DOMAIN, "temperature_offset"), -5)
+    assert miner.state.temp_offset == -5
