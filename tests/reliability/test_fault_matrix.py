@@ -16,9 +16,10 @@ from datetime import timedelta
 import logging
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -62,8 +63,11 @@ OUTAGES: dict[str, Fault] = {
     "hang": _flag("hang"),
     "slow_beyond_timeout": _flag("slow_reply_s", CLIENT_TIMEOUT_S * 3, 0.0),
     "close_mid_reply": _flag("close_mid_reply"),
-    "btminer_down": _flag("btminer_down"),
 }
+# The mining process down while the control board answers: the miner stays available and
+# shows that it does not mine (the integration's choice, commit "a miner whose mining
+# process is down stays available as not mining").
+BTMINER_DOWN = _flag("btminer_down")
 
 # Known gaps, kept visible: the test runs and reports XPASS once they are fixed.
 KNOWN_GAPS = {
@@ -208,3 +212,88 @@ async def test_tolerated_fault_keeps_entities_available(
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert dict(loaded_entry.data) == data
     assert dict(loaded_entry.options) == options
+
+
+async def test_btminer_down_shows_not_mining_and_recovers(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    miner: SimulatedMiner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    data, options = dict(loaded_entry.data), dict(loaded_entry.options)
+    registry = er.async_get(hass)
+    mining = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+        if e.domain == "binary_sensor" and e.unique_id == f"{loaded_entry.unique_id}_mining"
+    )
+    assert hass.states.get(mining).state == "on"
+    clock = Clock(hass)
+
+    caplog.clear()
+    connections = miner.counters.connections
+    BTMINER_DOWN(miner, True)
+    for _ in range(FAILING_POLLS):
+        await clock.next_poll()
+    assert hass.states.get(mining).state == "off"
+    assert len(records(caplog, logging.WARNING)) <= 1
+    opened = miner.counters.connections - connections
+    budget = FAILING_POLLS * MAX_CONNECTIONS_PER_POLL + SLOW_REFRESH_CONNECTIONS
+    assert opened <= budget, f"{opened} connections: {dict(miner.counters.commands)}"
+    assert_no_traceback(caplog)
+
+    caplog.clear()
+    BTMINER_DOWN(miner, False)
+    for _ in range(5):  # the integration may reload the entry once mining is back
+        await clock.next_poll()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if hass.states.get(mining).state == "on":
+            break
+    assert not records(caplog, logging.WARNING)
+    assert_no_traceback(caplog)
+    after = entity_states(hass, loaded_entry)
+    assert STATE_UNAVAILABLE not in after.values()
+    assert hass.states.get(mining).state == "on"
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert dict(loaded_entry.data) == data
+    assert dict(loaded_entry.options) == options
+
+
+# A write that meets an outage must fail with a clean HomeAssistantError and must not be
+# mistaken for a wrong password (which would start a reauthentication flow).
+WRITE_OUTAGES = list(OUTAGES)
+
+
+@pytest.mark.parametrize("fault", WRITE_OUTAGES)
+async def test_write_during_outage_fails_cleanly(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    miner: SimulatedMiner,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    data = dict(loaded_entry.data)
+    identify = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
+        if e.domain == "button" and e.unique_id == f"{loaded_entry.unique_id}_identify"
+    )
+    press = {"entity_id": identify}
+    await hass.services.async_call("button", "press", press, blocking=True)  # token cached
+    tokens = miner.counters.tokens_issued
+
+    OUTAGES[fault](miner, True)
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call("button", "press", press, blocking=True)
+    await hass.async_block_till_done()
+    reauth = list(loaded_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+    assert not reauth, "a reauthentication flow was started"
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert dict(loaded_entry.data) == data
+    assert_no_traceback(caplog)
+
+    OUTAGES[fault](miner, False)
+    await hass.services.async_call("button", "press", press, blocking=True)
+    assert miner.counters.tokens_issued == tokens, "the cached token was not reused"
