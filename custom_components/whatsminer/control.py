@@ -30,6 +30,16 @@ from .helpers import async_miner_action
 
 # How long a written value is shown while the miner still reports the previous one.
 SETTLE_TIME = timedelta(minutes=3)
+# Model series cooled by water (hydro): they have a heat mode and no fans of their own.
+HYDRO_SERIES = ("M33", "M53", "M56", "M63", "M66")
+
+
+def is_hydro(snapshot: MinerSnapshot) -> bool:
+    """Whether the miner is water cooled."""
+    if snapshot.summary.liquid_cooling:
+        return True
+    model = (snapshot.model or "").upper()
+    return model.startswith(HYDRO_SERIES) or "VH" in model
 
 
 @dataclass(frozen=True, kw_only=True)

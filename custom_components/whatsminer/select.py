@@ -11,23 +11,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import MinerSnapshot, PowerMode
-from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
 
 PARALLEL_UPDATES = 1
 
 POWER_MODES = [PowerMode.LOW.value, PowerMode.NORMAL.value, PowerMode.HIGH.value]
 HEAT_MODES = ["heating", "anti-icing", "normal"]
-# Model series cooled by water (hydro); their firmware has set_heat_mode.
-HYDRO_SERIES = ("M33", "M53", "M56", "M63", "M66")
-
-
-def is_hydro(snapshot: MinerSnapshot) -> bool:
-    """Whether the miner is water cooled."""
-    if snapshot.summary.liquid_cooling:
-        return True
-    model = (snapshot.model or "").upper()
-    return model.startswith(HYDRO_SERIES) or "VH" in model
 
 
 def _power_mode(snapshot: MinerSnapshot) -> str | None:

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.client import WhatsMinerClient
-from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -62,7 +62,7 @@ SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
         translation_key="fan_zero_speed",
         entity_category=EntityCategory.CONFIG,
         set_fn=lambda client, on: client.set_fan_zero_speed(on),
-        exists_fn=lambda snapshot: not snapshot.summary.liquid_cooling,
+        exists_fn=lambda snapshot: not is_hydro(snapshot),
     ),
     WhatsMinerSwitchEntityDescription(
         key="mining_at_boot",
