@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
+import zoneinfo
 
 from homeassistant.const import CONF_DEVICE_ID, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -67,8 +69,8 @@ SCHEMAS: dict[str, vol.Schema] = {
     "set_hostname": _schema({vol.Required("hostname"): cv.string}),
     "set_timezone": _schema(
         {
-            vol.Required("timezone"): vol.All(cv.string, vol.Length(min=1, max=64)),
-            vol.Required("zonename"): vol.All(cv.string, vol.Length(min=1, max=64)),
+            vol.Optional("zonename"): vol.All(cv.string, vol.Length(min=1, max=64)),
+            vol.Optional("timezone"): vol.All(cv.string, vol.Length(min=1, max=64)),
         }
     ),
     "set_syslog": _schema(
@@ -294,8 +296,36 @@ def _update_pools(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitabl
     return lambda client: client.update_pools(pools)
 
 
-def _set_timezone(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    return lambda client: client.set_zone(data["timezone"], data["zonename"])
+def posix_timezone(zonename: str) -> str | None:
+    """The POSIX TZ string of an IANA zone (the footer of its TZif file), if it has one."""
+    try:
+        zoneinfo.ZoneInfo(zonename)  # refuses unknown names and paths
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+    for base in zoneinfo.TZPATH:
+        if (path := Path(base, zonename)).is_file():
+            data = path.read_bytes()
+            break
+    else:
+        try:
+            data = resources.files("tzdata.zoneinfo").joinpath(*zonename.split("/")).read_bytes()
+        except (ModuleNotFoundError, OSError):
+            return None
+    if not data.startswith(b"TZif"):
+        return None
+    footer = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return footer.decode("ascii", "replace") or None
+
+
+async def _set_timezone(
+    hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
+) -> ServiceResponse:
+    zonename = data.get("zonename") or hass.config.time_zone
+    timezone = data.get("timezone") or await hass.async_add_executor_job(posix_timezone, zonename)
+    if timezone is None:
+        raise _invalid("unknown_time_zone", zonename=zonename)
+    await async_miner_action(coordinator, lambda client: client.set_zone(timezone, zonename))
+    return {"timezone": timezone, "zonename": zonename}
 
 
 def _set_customer_message(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
@@ -309,7 +339,7 @@ SERVICES: dict[str, tuple[Handler, SupportsResponse, bool]] = {
     "set_led": (_write(_set_led), SupportsResponse.NONE, False),
     "download_logs": (_download_logs, SupportsResponse.OPTIONAL, True),
     "set_hostname": (_write(_set_hostname), SupportsResponse.NONE, False),
-    "set_timezone": (_write(_set_timezone), SupportsResponse.NONE, False),
+    "set_timezone": (_set_timezone, SupportsResponse.OPTIONAL, False),
     "set_syslog": (_write(_set_syslog), SupportsResponse.NONE, False),
     "set_network": (_set_network, SupportsResponse.NONE, True),
     "change_password": (_change_password, SupportsResponse.NONE, True),

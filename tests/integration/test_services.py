@@ -143,18 +143,24 @@ async def test_set_hostname(
 async def test_set_timezone(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
-    """Time zone and zone name are set together."""
-    await _call(
-        hass,
-        init_integration,
-        "set_timezone",
-        timezone="CET-1CEST,M3.5.0,M10.5.0/3",
-        zonename="Europe/Berlin",
+    """The POSIX string is derived from the zone name, which defaults to Home Assistant's."""
+    response = await _call(
+        hass, init_integration, "set_timezone", response=True, zonename="Europe/Berlin"
     )
+    assert response == {"timezone": "CET-1CEST,M3.5.0,M10.5.0/3", "zonename": "Europe/Berlin"}
     assert (miner.state.timezone, miner.state.zonename) == (
         "CET-1CEST,M3.5.0,M10.5.0/3",
         "Europe/Berlin",
     )
+    await hass.config.async_update(time_zone="Asia/Tokyo")
+    await _call(hass, init_integration, "set_timezone")
+    assert (miner.state.timezone, miner.state.zonename) == ("JST-9", "Asia/Tokyo")
+    await _call(hass, init_integration, "set_timezone", zonename="Etc/UTC", timezone="UTC0")
+    assert (miner.state.timezone, miner.state.zonename) == ("UTC0", "Etc/UTC")
+    for bad in ("Mars/Olympus", "../../etc/passwd"):
+        err = await _refused(hass, init_integration, "set_timezone", zonename=bad)
+        assert err.translation_key == "unknown_time_zone"
+    assert miner.counters.commands["set_zone"] == 3
 
 
 async def test_set_syslog(
