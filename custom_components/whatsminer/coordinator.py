@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -96,7 +97,21 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 translation_key="wrong_miner",
                 translation_placeholders={"host": host, "mac": format_mac(snapshot.mac)},
             )
+        self._async_update_device(snapshot)
         return snapshot
+
+    def _async_update_device(self, snapshot: MinerSnapshot) -> None:
+        """Keep the device's firmware version true when it changes (also outside HA)."""
+        previous = cast(MinerSnapshot | None, self.data)
+        version = snapshot.firmware_version
+        if previous is None or version is None or version == previous.firmware_version:
+            return
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, self.mac), self.config_entry.entry_id
+        )
+        if device is not None and device.sw_version != version:
+            registry.async_update_device(device.id, sw_version=version)
 
     async def _async_process_down_snapshot(self) -> MinerSnapshot:
         """The miner answers, but btminer is down (stopped, restarting): it does not hash.

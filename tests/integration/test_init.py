@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.whatsminer.const import DOMAIN
 from simulator import SimulatedMiner
 
+from .helpers import next_poll, state_of
+
 
 async def test_setup_and_unload(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
@@ -111,3 +113,23 @@ async def test_different_miner_is_refused(hass: HomeAssistant, miner: SimulatedM
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert entry.error_reason_translation_key == "wrong_miner"
+
+
+async def test_firmware_change_updates_device(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Firmware installed outside Home Assistant shows up in the device registry."""
+    miner.state.fw_ver = "20240315.12.REL"
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    device = dr.async_get(hass).async_get_device_by_connection(
+        (dr.CONNECTION_NETWORK_MAC, format_mac(miner.state.mac)), init_integration.entry_id
+    )
+    assert device is not None
+    assert device.sw_version == "20240315.12.REL"
+    assert state_of(hass, init_integration, "sensor", "firmware_version").state == (
+        "20240315.12.REL"
+    )
