@@ -9,12 +9,16 @@ from homeassistant.components.number import (
     SERVICE_SET_VALUE,
 )
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
 
-from custom_components.whatsminer.const import CONF_RESTART_INTERVAL
+from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, DOMAIN
 from simulator import MinerSimulator, SimulatedMiner
 
 from .control_helpers import after_btminer_restart, enable_entity
@@ -147,3 +151,34 @@ async def test_legacy_firmware_refuses_newer_commands(
     assert hass.states.get(number).state == STATE_UNKNOWN  # type: ignore[union-attr]
     await _set(hass, entity_id(hass, init_integration, NUMBER_DOMAIN, "temperature_offset"), -5)
     assert miner.state.temp_offset == -5
+
+
+async def test_power_limit_bound_survives_restart(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """The highest limit seen is remembered, so a lowered limit can be raised again."""
+    mock_config_entry.add_to_hass(hass)
+    unique_id = f"{mock_config_entry.unique_id}_power_limit"
+    er.async_get(hass).async_get_or_create(
+        NUMBER_DOMAIN,
+        DOMAIN,
+        unique_id,
+        config_entry=mock_config_entry,
+        suggested_object_id="whatsminer_power_limit",
+    )
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("number.whatsminer_power_limit", "2000"),
+                {"last_set": 2000, "highest_reported": 3600, "native_max_value": 3600},
+            )
+        ],
+    )
+    miner.state.power_limit_w = 2000
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get("number.whatsminer_power_limit")
+    assert state is not None
+    assert float(state.state) == 2000
+    assert state.attributes[ATTR_MAX] == 3600
