@@ -259,8 +259,8 @@ class WhatsMinerClient:
         if self._version is None:
             try:
                 await self._refresh_version()
-            except CommandRejectedError:
-                self._version = Version()
+            except (CommandRejectedError, WhatsMinerResponseError):
+                self._version = Version()  # too old to tell: not v3
         if self._version is not None and self._version.v3_only:
             raise UnsupportedFirmwareError(
                 f"Firmware {self._version.fw_ver} only accepts writes through API v3"
