@@ -159,12 +159,16 @@ class SimulatedMiner:
     # ---- operations used by write commands and tests ---------------------------------
 
     def restart_btminer(self) -> None:
+        if self.reading().hashing:
+            self.state.stopped_at = self.now()
         self.state.btminer_start_at = self.now() + self.timing.btminer_restart_s
         self.state.btminer_stopped = False
         self.state.booted_fast = self.state.fast_boot
 
     def reboot(self) -> None:
         s, now = self.state, self.now()
+        if self.reading().hashing:
+            s.stopped_at = now
         s.reboot_until = s.boot_at = now + self.timing.reboot_s
         s.btminer_start_at = s.reboot_until + self.timing.btminer_restart_s
         s.btminer_stopped = not s.btminer_init

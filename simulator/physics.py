@@ -66,12 +66,11 @@ def compute(state: MinerState, profile: Profile, timing: Timing, now: float) -> 
         ths = hashrate_for(target, profile) * warm
     load = (power - IDLE_POWER_W) / normal
     env = profile.env_temp_c
-    if hashing:
-        heat = load * (0.4 + 0.6 * warm)
-    else:
-        stopped_for = max(0.0, now - state.mineroff_at)
-        heat = math.exp(-stopped_for / COOLDOWN_S) if state.mineroff_at else 0.0
-        heat *= running_power(state, profile, now) / normal
+    residual = 0.0  # heat left from before the last stop, decaying
+    if state.stopped_at:
+        stopped_for = max(0.0, now - state.stopped_at)
+        residual = math.exp(-stopped_for / COOLDOWN_S) * running_power(state, profile, now) / normal
+    heat = max(load * (0.4 + 0.6 * warm), residual) if hashing else residual
     offset = state.temp_offset * 0.5
     if profile.hydro:
         liquid = env + 12.0 * heat

@@ -89,6 +89,7 @@ class MinerState:
     mining: bool = True
     mineroff_reason: str = ""
     mineroff_at: float = 0.0
+    stopped_at: float = 0.0  # hashing last stopped (power off, btminer restart, reboot)
     power_mode: str = "normal"  # low / normal / high
     power_pct: float = 100.0  # set_power_pct (fast)
     power_ramp: PowerRamp | None = None  # set_power_pct_v2 (gradual)

@@ -122,7 +122,7 @@ def power_off(m: Control, req: Json) -> Msg:
     if m.state.mining:
         m.state.mining = False
         m.state.mineroff_reason = "by whatsminer api"
-        m.state.mineroff_at = m.now()
+        m.state.mineroff_at = m.state.stopped_at = m.now()
     return None
 
 

@@ -395,3 +395,15 @@ async def test_fast_boot_shortens_the_next_warm_up(miner: SimulatedMiner) -> Non
     await session.write("restart_btminer")
     miner.clock.advance(quick)
     assert (await summary(miner))["Hash Stable"]
+
+
+async def test_a_btminer_restart_cools_gradually(miner: SimulatedMiner) -> None:
+    miner.state.noise = False
+    hot = (await summary(miner))["Temperature"]
+    await Session(miner.port).write("restart_btminer")
+    miner.clock.advance(miner.timing.btminer_restart_s - 1)
+    during = miner.reading().board_temp
+    assert hot - 5 < during < hot
+    miner.clock.advance(2)  # warming up again: no sudden drop
+    assert miner.reading().hashing
+    assert miner.reading().board_temp > hot - 6
