@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 LEGACY_MISSING = frozenset(
     {
         "get_error_code",
+        "get_customer_msg",
+        "set_customer_msg",
         "set_power_pct_v2",
         "set_heat_mode",
         "enable_btminer_init",

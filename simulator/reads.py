@@ -310,6 +310,11 @@ def get_error_code(ctx: ReadContext) -> Json:
     return ctx.flat_ok({"error_code": [{str(code): timestamp(at)} for code, at in codes]})
 
 
+def get_customer_msg(ctx: ReadContext) -> Json:
+    """Later manuals (V2.2.x) only: what set_customer_msg stored."""
+    return ctx.flat_ok(dict(ctx.state.customer_msg))
+
+
 type ReadHandler = Callable[[ReadContext], Json]
 
 CGMINER_READS: dict[str, ReadHandler] = {
@@ -324,4 +329,5 @@ DAEMON_READS: dict[str, ReadHandler] = {
     "get_version": get_version,
     "get_psu": get_psu,
     "get_error_code": get_error_code,
+    "get_customer_msg": get_customer_msg,
 }

@@ -360,7 +360,7 @@ async def test_pre_power_on_while_mining_is_complete(miner: SimulatedMiner) -> N
 async def test_customer_message_is_stored(miner: SimulatedMiner) -> None:
     session = Session(miner.port)
     assert (await session.write("set_customer_msg", key="msg3", val="rack 4"))["Code"] == 131
-    assert miner.state.customer_msg == {"msg3": "rack 4"}
+    assert (await command(miner.port, "get_customer_msg"))["Msg"] == {"msg3": "rack 4"}
     assert (await session.write("set_customer_msg", key="msg10", val="x"))["Code"] == 14
 
 
