@@ -87,3 +87,9 @@ def test_round_trip_of_block_aligned_plaintext_adds_no_block() -> None:
 def test_decrypt_rejects_garbage(data: str) -> None:
     with pytest.raises(WhatsMinerResponseError):
         decrypt(SPEC_AES_KEY, data)
+
+
+@pytest.mark.parametrize("salt", ["toolongsalt", "bad salt", "ümlaut"])
+def test_invalid_salt_is_a_response_error(salt: str) -> None:
+    with pytest.raises(WhatsMinerResponseError, match="invalid salt"):
+        derive_keys("admin", salt, "P5NTAcEp", "5039")

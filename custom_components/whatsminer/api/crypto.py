@@ -24,7 +24,10 @@ _BLOCK = 16
 
 def md5crypt_body(word: str, salt: str) -> str:
     """The hash part of `$1$<salt>$<hash>`, as `openssl passwd -1 -salt <salt>` prints it."""
-    hashed: str = md5_crypt.using(salt=salt).hash(word)
+    try:
+        hashed: str = md5_crypt.using(salt=salt).hash(word)
+    except ValueError as err:  # a salt that is not 1-8 characters of [./0-9A-Za-z]
+        raise WhatsMinerResponseError(f"The miner sent an invalid salt: {salt!r}") from err
     return hashed.split("$")[3]
 
 
