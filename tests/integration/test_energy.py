@@ -17,7 +17,7 @@ from simulator import SimulatedMiner
 from .helpers import entity_id, next_poll, state_of
 
 POLL_H = 30 / 3600
-# The reported power moves a little with fan speed and temperature, even without noise.
+# Polls are not exactly 30 s apart (the loop's own time passes too), hence rel=1e-2 below.
 
 
 @pytest.fixture(autouse=True)
