@@ -130,6 +130,15 @@ async def test_failed_secondary_reads_do_not_fail_the_poll(miner: FakeMiner) -> 
     assert snapshot.mining is True  # falls back to the hashrate
 
 
+async def test_unparseable_secondary_replies_do_not_fail_the_poll(miner: FakeMiner) -> None:
+    miner.replies["get_error_code"] = '{"STATUS":"S","Code":131}'
+    miner.replies["status"] = '{"STATUS":"S","Code":131,"Msg":"status"}'
+    snapshot = await _client(miner).poll()
+    assert snapshot.error_codes == ()
+    assert snapshot.status is None
+    assert snapshot.raw["get_error_code"] == {"STATUS": "S", "Code": 131}
+
+
 async def test_new_firmware_seen_in_status_refreshes_version(miner: FakeMiner) -> None:
     client = _client(miner)
     await client.poll()

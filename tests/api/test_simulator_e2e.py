@@ -220,3 +220,12 @@ async def test_every_write_is_accepted_by_the_simulator(sim: MinerSimulator, ind
     else:
         await call(_client(sim))
     assert sim.miners[0].counters.commands[expected["cmd"]] == 1
+
+
+async def test_truncated_error_codes_without_errors_do_not_fail_the_poll(
+    sim: MinerSimulator,
+) -> None:
+    sim.miners[0].faults.quirks.add(Quirk.TRUNCATED_REPLY.value)
+    snapshot = await _client(sim).poll()
+    assert snapshot.error_codes == ()
+    assert snapshot.summary.hashrate_ths

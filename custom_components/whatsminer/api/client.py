@@ -345,15 +345,14 @@ class WhatsMinerClient:
             self._model = self._optional_part(parts, "devdetails", parse_devdetails)
             self._slow_raw["devdetails"] = parts["devdetails"]
 
-        status_reply = await self._optional_read("status")
-        status = parse_status(status_reply) if status_reply is not None else None
-        raw["status"] = status_reply
+        raw["status"], status = await self._optional_read("status", parse_status)
         if summary.error_codes is not None:
             errors = summary.error_codes  # older firmware: errors are in summary
         else:
-            error_reply = await self._optional_read("get_error_code")
-            raw["get_error_code"] = error_reply
-            errors = parse_error_codes(error_reply) if error_reply is not None else ()
+            raw["get_error_code"], codes = await self._optional_read(
+                "get_error_code", parse_error_codes
+            )
+            errors = codes or ()
 
         if slow:
             await self._refresh_slow()
@@ -395,13 +394,17 @@ class WhatsMinerClient:
             _LOGGER.debug("%s: %s unavailable: %s", self._host, name, err)
             return None
 
-    async def _optional_read(self, cmd: str, **params: Any) -> dict[str, Any] | None:
-        """A read whose failure (an error code or bad reply) does not fail the poll."""
+    async def _optional_read[T](
+        self, cmd: str, parse: Callable[[dict[str, Any]], T], **params: Any
+    ) -> tuple[dict[str, Any] | None, T | None]:
+        """A read whose failure (an error code or a bad reply) does not fail the poll."""
+        reply = None
         try:
-            return await self._read(cmd, **params)
+            reply = await self._read(cmd, **params)
+            return reply, parse(reply)
         except (WhatsMinerApiError, WhatsMinerResponseError) as err:
             _LOGGER.debug("%s: %s unavailable: %s", self._host, cmd, err)
-            return None
+            return reply, None
 
     async def _refresh_version(self) -> Version:
         reply = await self._read("get_version")
@@ -413,14 +416,14 @@ class WhatsMinerClient:
         """Re-read version, miner info and psu; keep the previous value of a failed read."""
         with suppress(WhatsMinerApiError, WhatsMinerResponseError):
             await self._refresh_version()
-        if (
-            reply := await self._optional_read("get_miner_info", info=MINER_INFO_FIELDS)
-        ) is not None:
-            self._slow_raw["get_miner_info"] = reply
-            self._info = parse_miner_info(reply)
-        if (reply := await self._optional_read("get_psu")) is not None:
-            self._slow_raw["get_psu"] = reply
-            self._psu = parse_psu(reply)
+        reply, info = await self._optional_read(
+            "get_miner_info", parse_miner_info, info=MINER_INFO_FIELDS
+        )
+        if info is not None:
+            self._slow_raw["get_miner_info"], self._info = reply, info
+        reply, psu = await self._optional_read("get_psu", parse_psu)
+        if psu is not None:
+            self._slow_raw["get_psu"], self._psu = reply, psu
         self._slow_due = False
         self._slow_at = self._clock()
         self._polls_since_slow = 0
