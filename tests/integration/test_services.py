@@ -9,12 +9,12 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.whatsminer.const import DOMAIN
 from simulator import MinerSimulator, SimulatedMiner
@@ -332,3 +332,34 @@ async def test_every_action_is_described(
         assert fields["device_id"]["required"] is True
         assert all("selector" in field for field in fields.values())
         assert set(translated[name]["fields"]) == set(fields)
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("upgrade_firmware", {"path": "/tmp/firmware.bin"}),
+        ("download_logs", {}),
+        ("set_network", {"mode": "dhcp"}),
+        ("change_password", {"new_password": "abc"}),
+        ("factory_reset", {"confirm": True}),
+    ],
+)
+async def test_dangerous_actions_need_an_admin(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    hass_read_only_user: MockUser,
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    """Actions that can lock the owner out or replace firmware are for administrators only."""
+    commands = sum(miner.counters.commands.values())
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            service,
+            {"device_id": device_id(hass, init_integration), **data},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    assert sum(miner.counters.commands.values()) == commands
