@@ -105,7 +105,7 @@ async def async_search_targets(hass: HomeAssistant) -> list[tuple[str, int]]:
             continue
         for configured in adapter["ipv4"]:
             own = ip_interface(f"{configured['address']}/{configured['network_prefix']}")
-            if own.ip.is_loopback:
+            if own.ip.is_loopback or own.ip.is_link_local:
                 continue
             prefix = max(own.network.prefixlen, SEARCH_PREFIX)
             subnet = IPv4Network(f"{own.ip}/{prefix}", strict=False)

@@ -267,10 +267,14 @@ async def test_search_skips_miner_without_mac(hass: HomeAssistant, miner: Simula
 
 
 async def test_search_targets(hass: HomeAssistant) -> None:
-    """Enabled IPv4 subnets are scanned, at most a /24 each, without our own address."""
+    """Enabled IPv4 subnets are scanned, at most a /24 each, without our own address.
+
+    Loopback and link-local addresses are skipped.
+    """
     adapters = [
         {"enabled": False, "ipv4": [{"address": "172.16.0.2", "network_prefix": 24}]},
         {"enabled": True, "ipv4": [{"address": "127.0.0.1", "network_prefix": 8}]},
+        {"enabled": True, "ipv4": [{"address": "169.254.3.4", "network_prefix": 16}]},
         {"enabled": True, "ipv4": [{"address": "192.168.7.10", "network_prefix": 16}]},
         {"enabled": True, "ipv4": [{"address": "10.0.0.5", "network_prefix": 30}]},
     ]
