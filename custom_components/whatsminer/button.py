@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 
 from .api.client import WhatsMinerClient
 from .api.models import LedColor
+from .const import LOGGER
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity
 from .helpers import async_miner_action
@@ -26,6 +30,9 @@ class WhatsMinerButtonEntityDescription(ButtonEntityDescription):
     """A command without parameters."""
 
     press_fn: Callable[[WhatsMinerClient], Awaitable[Any]]
+    # Undone by itself after `undo_after` (identify: the LED goes back to showing faults).
+    undo_fn: Callable[[WhatsMinerClient], Awaitable[Any]] | None = None
+    undo_after: timedelta = timedelta(minutes=2)
 
 
 BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
@@ -46,6 +53,7 @@ BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
         device_class=ButtonDeviceClass.IDENTIFY,
         entity_category=EntityCategory.DIAGNOSTIC,
         press_fn=lambda client: client.set_led(LedColor.RED),
+        undo_fn=lambda client: client.set_led_auto(),
     ),
     WhatsMinerButtonEntityDescription(
         key="led_auto",
@@ -77,7 +85,39 @@ class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
     """A command without parameters."""
 
     entity_description: WhatsMinerButtonEntityDescription
+    _unsub_undo: CALLBACK_TYPE | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(self._cancel_undo)
 
     @override
     async def async_press(self) -> None:
+        self._cancel_undo()
         await async_miner_action(self.coordinator, self.entity_description.press_fn)
+        if self.entity_description.undo_fn is not None:
+            self._unsub_undo = async_call_later(
+                self.hass, self.entity_description.undo_after, self._async_undo_due
+            )
+
+    @callback
+    def _cancel_undo(self) -> None:
+        if self._unsub_undo is not None:
+            self._unsub_undo()
+            self._unsub_undo = None
+
+    @callback
+    def _async_undo_due(self, _now: datetime) -> None:
+        self._unsub_undo = None
+        self.coordinator.config_entry.async_create_task(self.hass, self._async_undo())
+
+    async def _async_undo(self) -> None:
+        undo = self.entity_description.undo_fn
+        assert undo is not None
+        try:
+            await async_miner_action(self.coordinator, undo)
+        except HomeAssistantError as err:
+            LOGGER.warning(
+                "Could not undo %s on %s: %s", self.entity_id, self.coordinator.client.host, err
+            )

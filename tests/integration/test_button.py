@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from simulator import SimulatedMiner
 
@@ -68,3 +71,22 @@ async def test_restore_power_percent(
     miner.state.power_pct = 50
     await _press(hass, entity_id(hass, mock_config_entry, BUTTON_DOMAIN, "restore_power_percent"))
     assert miner.state.power_pct == 100
+
+
+async def test_identify_ends_by_itself(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,  # first: the simulator's clock follows it
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After two minutes the LED goes back to automatic, so it shows faults again."""
+    await _press(hass, entity_id(hass, init_integration, BUTTON_DOMAIN, "identify"))
+    assert miner.state.led.mode == "manual"
+    freezer.tick(timedelta(seconds=119))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert miner.state.led.mode == "manual"
+    freezer.tick(timedelta(seconds=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert miner.state.led.mode == "auto"
