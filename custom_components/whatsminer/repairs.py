@@ -249,10 +249,9 @@ class CheckAgainRepairFlow(_MinerRepairFlow):
 
 
 def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
+    """The miner's device ("" if it has none: the service then refuses with a clear error)."""
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    if not devices:
-        raise HomeAssistantError(f"{entry.title} has no device")
-    return devices[0].id
+    return devices[0].id if devices else ""
 
 
 async def async_create_fix_flow(

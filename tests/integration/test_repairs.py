@@ -8,7 +8,11 @@ from typing import Any
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -26,6 +30,12 @@ def _entity(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{entry.unique_id}_{key}")
     assert found is not None
     return found
+
+
+def _device(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 1
+    return devices[0].id
 
 
 async def _turn_off_mining(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -119,6 +129,56 @@ async def test_default_password_fix_shows_why_the_miner_refused(
     assert flow["description_placeholders"]["error"]
     assert miner.state.password == "admin"
     assert _issue(hass, "default_password", init_integration) is not None
+
+
+async def test_default_password_changed_elsewhere_meanwhile(
+    hass: HomeAssistant, init_integration: MockConfigEntry, miner: SimulatedMiner, fix_flow: FixFlow
+) -> None:
+    """If the password was changed (e.g. with the action) while the dialog was open, done."""
+    issue = _issue(hass, "default_password", init_integration)
+    assert issue is not None
+    flow = await fix_flow.start(issue.issue_id)
+    await hass.services.async_call(
+        DOMAIN,
+        "change_password",
+        {"device_id": _device(hass, init_integration), "new_password": "other_1"},
+        blocking=True,
+    )
+    flow = await fix_flow.submit(
+        flow["flow_id"], {"new_password": "s3cret_1", "confirm_password": "s3cret_1"}
+    )
+    assert flow["type"] == "create_entry"
+    assert miner.state.password == "other_1"
+    assert _issue(hass, "default_password", init_integration) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "user_input"),
+    [
+        ("default_password", {"new_password": "s3cret_1", "confirm_password": "s3cret_1"}),
+        ("write_api_disabled", {}),
+    ],
+)
+async def test_fix_flow_aborts_when_the_miner_unloads(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    miner: SimulatedMiner,
+    fix_flow: FixFlow,
+    kind: str,
+    user_input: dict[str, str],
+) -> None:
+    """A dialog left open while the miner is unloaded ends with a clear reason."""
+    if kind == "write_api_disabled":
+        miner.state.api_enabled = False
+        with pytest.raises(HomeAssistantError):
+            await _turn_off_mining(hass, init_integration)
+    issue = _issue(hass, kind, init_integration)
+    assert issue is not None
+    flow = await fix_flow.start(issue.issue_id)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    flow = await fix_flow.submit(flow["flow_id"], user_input)
+    assert flow["type"] == "abort"
+    assert flow["reason"] == "not_loaded"
 
 
 async def test_own_password_raises_no_issue(
