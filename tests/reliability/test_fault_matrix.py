@@ -69,14 +69,6 @@ OUTAGES: dict[str, Fault] = {
 # process is down stays available as not mining").
 BTMINER_DOWN = _flag("btminer_down")
 
-# Known gaps, kept visible: the test runs and reports XPASS once they are fixed.
-KNOWN_GAPS = {
-    "quirk_truncated_reply": (
-        "a get_error_code reply truncated beyond repair fails the whole poll (the parse "
-        "error of this optional read escapes poll()), so the entities go unavailable"
-    ),
-}
-
 TOLERATED: dict[str, Fault] = {
     "slow_within_timeout": _flag("slow_reply_s", CLIENT_TIMEOUT_S / 4, 0.0),
     "token_exhaustion": _flag("token_exhaustion"),
@@ -169,15 +161,7 @@ async def test_outage_goes_unavailable_and_recovers(
     assert len(hass.config_entries.async_entries("whatsminer")) == 1
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_GAPS[name], strict=False))
-        if name in KNOWN_GAPS
-        else name
-        for name in TOLERATED
-    ],
-)
+@pytest.mark.parametrize("fault", list(TOLERATED))
 async def test_tolerated_fault_keeps_entities_available(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
