@@ -47,7 +47,8 @@ def main() -> int:
         f"tokens per miner <= {token_bound(report)}": max(report.tokens_issued)
         <= token_bound(report),
         "live tokens per miner <= 2": report.max_live_tokens <= 2,
-        "memory growth after warm-up < 1 MiB": report.memory_growth < 1024 * 1024,
+        "client memory growth after warm-up < 64 KiB": report.client_memory_growth < 65536,
+        "process memory growth after warm-up < 1 MiB": report.memory_growth < 1024 * 1024,
         "every miner readable once faults cleared": report.recovered,
     }
     for name, ok in checks.items():
