@@ -24,12 +24,9 @@ def import_client() -> type[Any]:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     if "custom_components.whatsminer" not in sys.modules:
-        import custom_components
-
         pkg = types.ModuleType("custom_components.whatsminer")
         pkg.__path__ = [str(REPO / "custom_components" / "whatsminer")]
         sys.modules["custom_components.whatsminer"] = pkg
-        custom_components.whatsminer = pkg  # type: ignore[attr-defined]
     from custom_components.whatsminer.api.client import WhatsMinerClient
 
     return WhatsMinerClient
