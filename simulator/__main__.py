@@ -1,4 +1,8 @@
-"""CLI: python -m simulator --miners N [--host H] [--port P] [--model M] [--password PW]."""
+"""CLI: python -m simulator --miners N [--host H] [--port P] [--model M] [--password PW].
+
+Each miner's MAC and serial follow from --seed, which defaults to the first port, so
+simulators started as separate processes on different ports are different miners.
+"""
 
 from __future__ import annotations
 
@@ -19,20 +23,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=4028, help="port of the first miner")
     parser.add_argument("--model", default="m30s_plus", choices=sorted(PROFILES))
     parser.add_argument("--password", default="admin")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="identity of the first miner (default: its port)"
+    )
     args = parser.parse_args(argv)
     if args.miners < 1:
         parser.error("--miners must be at least 1")
+    if args.seed is None:
+        args.seed = args.port
     return args
 
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
     """Run the miners, print one line per miner, return once `stop` is set."""
-    sim = MinerSimulator(args.miners, args.model, args.host, args.port, args.password)
+    sim = MinerSimulator(
+        args.miners, args.model, args.host, args.port, args.password, seed=args.seed
+    )
     async with sim:
         for miner in sim.miners:
             print(
                 f"model={miner.profile.model} address={miner.host} port={miner.port} "
-                f"password={miner.state.password}",
+                f"password={miner.state.password} mac={miner.state.mac}",
                 flush=True,
             )
         await stop.wait()

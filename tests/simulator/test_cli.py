@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 import signal
 import socket
@@ -95,6 +96,31 @@ async def test_serve_in_process(socket_enabled: None, capsys: pytest.CaptureFixt
     finally:
         stop.set()
         await task
+
+
+async def test_separate_simulators_are_different_miners(
+    socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two CLI runs on different ports must not look like one miner to a config flow."""
+    macs = []
+    for _ in range(2):
+        args = parse_args(["--port", str(free_port_block(1))])
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(args, stop))
+        try:
+            reply = None
+            for _ in range(200):
+                with contextlib.suppress(OSError):
+                    reply = await command(args.port, "get_miner_info", info="mac")
+                    break
+                await asyncio.sleep(0.01)
+            assert reply is not None
+            macs.append(reply["Msg"]["mac"])
+            assert f"mac={reply['Msg']['mac']}" in capsys.readouterr().out
+        finally:
+            stop.set()
+            await task
+    assert macs[0] != macs[1]
 
 
 def test_parse_args_defaults() -> None:
