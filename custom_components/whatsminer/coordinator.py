@@ -57,7 +57,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {entry.data[CONF_HOST]}",
+            # host:port, so the log tells miners behind one address apart
+            name=f"{DOMAIN} {entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}",
             update_interval=(timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL),
         )
 
