@@ -1,7 +1,7 @@
 """A stateful fake WhatsMiner (API v2.0.5) for tests, the demo and the benchmark.
 
-Held against the protocol spec, never against our client: nothing here imports
-`custom_components`.
+Held against the protocol spec, never against our client: nothing here imports the
+integration or its client.
 """
 
 from .clock import SimClock
