@@ -620,15 +620,22 @@ class WhatsMinerClient:
         value = check_param.int_range("percent", percent, -100, 100)
         await self._write("set_target_freq", {"percent": value})
 
+    async def _toggle(self, feature: str, enabled: bool) -> None:
+        """enable_<feature> / disable_<feature>."""
+        prefix = "enable" if check_param.boolean("enabled", enabled) else "disable"
+        await self._write(f"{prefix}_{feature}")
+
+    async def _set_flag(self, cmd: str, param: str, enabled: bool) -> None:
+        """A write whose one parameter is "1" or "0"."""
+        await self._write(cmd, {param: _flag(check_param.boolean("enabled", enabled))})
+
     async def set_fast_boot(self, enabled: bool) -> None:
         """enable_btminer_fast_boot / disable_btminer_fast_boot."""
-        prefix = "enable" if check_param.boolean("enabled", enabled) else "disable"
-        await self._write(f"{prefix}_btminer_fast_boot")
+        await self._toggle("btminer_fast_boot", enabled)
 
     async def set_web_pools(self, enabled: bool) -> None:
         """enable_web_pools / disable_web_pools."""
-        prefix = "enable" if check_param.boolean("enabled", enabled) else "disable"
-        await self._write(f"{prefix}_web_pools")
+        await self._toggle("web_pools", enabled)
 
     async def set_hostname(self, hostname: str) -> None:
         params = {"hostname": check_param.hostname("hostname", hostname)}
@@ -683,12 +690,10 @@ class WhatsMinerClient:
         await self._write("adjust_upfreq_speed", {"upfreq_speed": value})
 
     async def set_poweroff_cool(self, enabled: bool) -> None:
-        value = _flag(check_param.boolean("enabled", enabled))
-        await self._write("set_poweroff_cool", {"poweroff_cool": value})
+        await self._set_flag("set_poweroff_cool", "poweroff_cool", enabled)
 
     async def set_fan_zero_speed(self, enabled: bool) -> None:
-        value = _flag(check_param.boolean("enabled", enabled))
-        await self._write("set_fan_zero_speed", {"fan_zero_speed": value})
+        await self._set_flag("set_fan_zero_speed", "fan_zero_speed", enabled)
 
     async def set_heat_mode(self, mode: str) -> None:
         """Hydro models, e.g. "heating", "anti-icing", "normal"."""
@@ -696,8 +701,7 @@ class WhatsMinerClient:
 
     async def set_btminer_init(self, enabled: bool) -> None:
         """enable_btminer_init / disable_btminer_init: mining at boot."""
-        prefix = "enable" if check_param.boolean("enabled", enabled) else "disable"
-        await self._write(f"{prefix}_btminer_init")
+        await self._toggle("btminer_init", enabled)
 
     async def set_power(self, watts: int) -> None:
         value = check_param.int_range("watts", watts, 0, 99_999)
@@ -714,12 +718,10 @@ class WhatsMinerClient:
         await self._write("set_customer_msg", params)
 
     async def set_fast_mining(self, enabled: bool) -> None:
-        value = _flag(check_param.boolean("enabled", enabled))
-        await self._write("set_fast_mining", {"fast_mining": value})
+        await self._set_flag("set_fast_mining", "fast_mining", enabled)
 
     async def set_fast_hash(self, enabled: bool) -> None:
-        value = _flag(check_param.boolean("enabled", enabled))
-        await self._write("set_fast_hash", {"fast_hash": value})
+        await self._set_flag("set_fast_hash", "fast_hash", enabled)
 
 
 __all__ = [
