@@ -35,29 +35,36 @@ from simulator import MinerSimulator, Quirk, SimulatedMiner, Timing
 TOKEN_LIFETIME_S = 1800.0
 
 
-def _set(name: str, on: Any, off: Any) -> Callable[[SimulatedMiner, bool], None]:
+Fault = Callable[[SimulatedMiner, bool], None]
+
+
+def flag(name: str, on: Any = True, off: Any = False) -> Fault:
+    """A fault that sets one of the miner's fault switches to `on`, or back to `off`."""
+
     def apply(miner: SimulatedMiner, enable: bool) -> None:
         setattr(miner.faults, name, on if enable else off)
 
     return apply
 
 
-def _quirk(quirk: str) -> Callable[[SimulatedMiner, bool], None]:
+def quirk(name: str) -> Fault:
+    """A fault that adds one of the firmware quirks, or takes it away."""
+
     def apply(miner: SimulatedMiner, enable: bool) -> None:
-        (miner.faults.quirks.add if enable else miner.faults.quirks.discard)(quirk)
+        (miner.faults.quirks.add if enable else miner.faults.quirks.discard)(name)
 
     return apply
 
 
-def faults(timeout: float) -> dict[str, Callable[[SimulatedMiner, bool], None]]:
+def faults(timeout: float) -> dict[str, Fault]:
     return {
-        "offline": _set("offline", True, False),
-        "hang": _set("hang", True, False),
-        "slow": _set("slow_reply_s", timeout * 2, 0.0),
-        "close_mid_reply": _set("close_mid_reply", True, False),
-        "btminer_down": _set("btminer_down", True, False),
-        "token_exhaustion": _set("token_exhaustion", True, False),
-        **{f"quirk_{q.value}": _quirk(q.value) for q in Quirk if q != Quirk.KEEP_OPEN},
+        "offline": flag("offline"),
+        "hang": flag("hang"),
+        "slow": flag("slow_reply_s", timeout * 2, 0.0),
+        "close_mid_reply": flag("close_mid_reply"),
+        "btminer_down": flag("btminer_down"),
+        "token_exhaustion": flag("token_exhaustion"),
+        **{f"quirk_{q.value}": quirk(q.value) for q in Quirk if q != Quirk.KEEP_OPEN},
     }
 
 

@@ -11,10 +11,8 @@ power_off or reboot) the entities stay available and nothing is logged above deb
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 import logging
-from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -29,6 +27,7 @@ from simulator import SimulatedMiner
 from simulator.state import Quirk
 
 from .conftest import CLIENT_TIMEOUT_S
+from .soak_run import Fault, flag, quirk
 
 LOGGER_NAME = "custom_components.whatsminer"
 FAILING_POLLS = 3
@@ -38,44 +37,24 @@ MAX_CONNECTIONS_PER_POLL = 3
 # of the slow-changing reads (version, miner info, psu): 3 more connections, once.
 SLOW_REFRESH_CONNECTIONS = 3
 
-Fault = Callable[[SimulatedMiner, bool], None]
-
-
-def _flag(name: str, on_value: Any = True, off_value: Any = False) -> Fault:
-    def apply(miner: SimulatedMiner, on: bool) -> None:
-        setattr(miner.faults, name, on_value if on else off_value)
-
-    return apply
-
-
-def _quirk(quirk: str) -> Fault:
-    def apply(miner: SimulatedMiner, on: bool) -> None:
-        if on:
-            miner.faults.quirks.add(quirk)
-        else:
-            miner.faults.quirks.discard(quirk)
-
-    return apply
-
-
 OUTAGES: dict[str, Fault] = {
-    "offline": _flag("offline"),
-    "hang": _flag("hang"),
-    "slow_beyond_timeout": _flag("slow_reply_s", CLIENT_TIMEOUT_S * 3, 0.0),
-    "close_mid_reply": _flag("close_mid_reply"),
+    "offline": flag("offline"),
+    "hang": flag("hang"),
+    "slow_beyond_timeout": flag("slow_reply_s", CLIENT_TIMEOUT_S * 3, 0.0),
+    "close_mid_reply": flag("close_mid_reply"),
 }
 # The mining process down while the control board answers: the miner stays available and
 # shows that it does not mine (the integration's choice, commit "a miner whose mining
 # process is down stays available as not mining").
-BTMINER_DOWN = _flag("btminer_down")
+BTMINER_DOWN = flag("btminer_down")
 
 TOLERATED: dict[str, Fault] = {
-    "slow_within_timeout": _flag("slow_reply_s", CLIENT_TIMEOUT_S / 4, 0.0),
-    "token_exhaustion": _flag("token_exhaustion"),
-    "v3_only": _flag("v3_only"),
-    "no_reply_to_power_off": _flag("no_reply_to_power_off"),
-    "no_reply_to_reboot": _flag("no_reply_to_reboot"),
-    **{f"quirk_{q.value}": _quirk(q.value) for q in Quirk},
+    "slow_within_timeout": flag("slow_reply_s", CLIENT_TIMEOUT_S / 4, 0.0),
+    "token_exhaustion": flag("token_exhaustion"),
+    "v3_only": flag("v3_only"),
+    "no_reply_to_power_off": flag("no_reply_to_power_off"),
+    "no_reply_to_reboot": flag("no_reply_to_reboot"),
+    **{f"quirk_{q.value}": quirk(q.value) for q in Quirk},
 }
 
 
