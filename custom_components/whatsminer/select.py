@@ -13,6 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import MinerSnapshot, PowerMode
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
+from .sensor import power_mode
 
 PARALLEL_UPDATES = 1
 
@@ -21,8 +22,9 @@ HEAT_MODES = ["heating", "anti-icing", "normal"]
 
 
 def _power_mode(snapshot: MinerSnapshot) -> str | None:
-    mode = snapshot.summary.power_mode or (snapshot.status.power_mode if snapshot.status else None)
-    return mode.value if mode in (PowerMode.LOW, PowerMode.NORMAL, PowerMode.HIGH) else None
+    # Sleep is a state the miner reports, not an option to select.
+    mode = power_mode(snapshot)
+    return mode.value if mode is not None and mode.value in POWER_MODES else None
 
 
 @dataclass(frozen=True, kw_only=True)
