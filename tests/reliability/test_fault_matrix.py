@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from simulator import SimulatedMiner
 from simulator.state import Quirk
+from tests.integration.helpers import entity_id
 
 from .conftest import CLIENT_TIMEOUT_S
 from .soak_run import Fault, flag, quirk
@@ -78,6 +80,22 @@ def entity_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]
         if ent.disabled_by is None and (state := hass.states.get(ent.entity_id)) is not None:
             states[ent.entity_id] = state.state
     return states
+
+
+def assert_entry_intact(
+    entry: MockConfigEntry, data: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """The entry is still loaded, with the settings it had before the fault."""
+    assert entry.state is ConfigEntryState.LOADED
+    assert dict(entry.data) == data
+    assert dict(entry.options) == options
+
+
+def assert_within_budget(miner: SimulatedMiner, connections: int) -> None:
+    """The polls since `connections` opened no more connections than normal polls would."""
+    opened = miner.counters.connections - connections
+    budget = FAILING_POLLS * MAX_CONNECTIONS_PER_POLL + SLOW_REFRESH_CONNECTIONS
+    assert opened <= budget, f"{opened} connections: {dict(miner.counters.commands)}"
 
 
 def records(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -134,9 +152,7 @@ async def test_outage_goes_unavailable_and_recovers(
     assert len(came_back) == 1, [r.getMessage() for r in came_back]
     assert_no_traceback(caplog)
 
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert dict(loaded_entry.data) == data
-    assert dict(loaded_entry.options) == options
+    assert_entry_intact(loaded_entry, data, options)
     assert len(hass.config_entries.async_entries("whatsminer")) == 1
 
 
@@ -158,9 +174,7 @@ async def test_tolerated_fault_keeps_entities_available(
     TOLERATED[fault](miner, True)
     for _ in range(FAILING_POLLS):
         await clock.next_poll()
-    opened = miner.counters.connections - connections
-    budget = FAILING_POLLS * MAX_CONNECTIONS_PER_POLL + SLOW_REFRESH_CONNECTIONS
-    assert opened <= budget, f"{opened} connections: {dict(miner.counters.commands)}"
+    assert_within_budget(miner, connections)
     during = entity_states(hass, loaded_entry)
     assert set(during) == set(before)
     assert STATE_UNAVAILABLE not in during.values(), {
@@ -172,9 +186,7 @@ async def test_tolerated_fault_keeps_entities_available(
     assert_no_traceback(caplog)
     TOLERATED[fault](miner, False)
 
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert dict(loaded_entry.data) == data
-    assert dict(loaded_entry.options) == options
+    assert_entry_intact(loaded_entry, data, options)
 
 
 async def test_btminer_down_shows_not_mining_and_recovers(
@@ -185,12 +197,7 @@ async def test_btminer_down_shows_not_mining_and_recovers(
 ) -> None:
     caplog.set_level(logging.INFO)
     data, options = dict(loaded_entry.data), dict(loaded_entry.options)
-    registry = er.async_get(hass)
-    mining = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
-        if e.domain == "binary_sensor" and e.unique_id == f"{loaded_entry.unique_id}_mining"
-    )
+    mining = entity_id(hass, loaded_entry, "binary_sensor", "mining")
     assert hass.states.get(mining).state == "on"
     clock = Clock(hass)
 
@@ -201,9 +208,7 @@ async def test_btminer_down_shows_not_mining_and_recovers(
         await clock.next_poll()
     assert hass.states.get(mining).state == "off"
     assert len(records(caplog, logging.WARNING)) <= 1
-    opened = miner.counters.connections - connections
-    budget = FAILING_POLLS * MAX_CONNECTIONS_PER_POLL + SLOW_REFRESH_CONNECTIONS
-    assert opened <= budget, f"{opened} connections: {dict(miner.counters.commands)}"
+    assert_within_budget(miner, connections)
     assert_no_traceback(caplog)
 
     caplog.clear()
@@ -218,9 +223,7 @@ async def test_btminer_down_shows_not_mining_and_recovers(
     after = entity_states(hass, loaded_entry)
     assert STATE_UNAVAILABLE not in after.values()
     assert hass.states.get(mining).state == "on"
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert dict(loaded_entry.data) == data
-    assert dict(loaded_entry.options) == options
+    assert_entry_intact(loaded_entry, data, options)
 
 
 # A write that meets an outage must fail with a clean HomeAssistantError and must not be
@@ -238,12 +241,7 @@ async def test_write_during_outage_fails_cleanly(
 ) -> None:
     caplog.set_level(logging.INFO)
     data = dict(loaded_entry.data)
-    identify = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
-        if e.domain == "button" and e.unique_id == f"{loaded_entry.unique_id}_identify"
-    )
-    press = {"entity_id": identify}
+    press = {"entity_id": entity_id(hass, loaded_entry, "button", "identify")}
     await hass.services.async_call("button", "press", press, blocking=True)  # token cached
     tokens = miner.counters.tokens_issued
 
