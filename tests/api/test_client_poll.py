@@ -65,13 +65,16 @@ async def test_slow_reads_refresh_after_ten_polls_and_five_minutes(
 ) -> None:
     client = _client(miner, clock)
     await client.poll()
-    for _ in range(10):
+    for _ in range(11):  # the eleventh has ten polls behind it
         await client.poll()
     assert miner.commands["get_psu"] == 1  # ten polls, but not five minutes yet
     clock.now += 300
     await client.poll()
     assert miner.commands["get_psu"] == 2
     assert miner.commands["summary+edevs+pools+devdetails"] == 2
+    clock.now += 300
+    await client.poll()
+    assert miner.commands["get_psu"] == 2  # five minutes, but not ten polls
     client.invalidate_cache()
     await client.poll()
     assert miner.commands["get_psu"] == 3
