@@ -35,26 +35,15 @@ def draw_icon(size: int) -> Image.Image:
     pin_w, pin_l = 0.05, 0.09
     for i in range(4):
         c = 0.305 + i * 0.13
-        d.rounded_rectangle(
-            (px(c - pin_w / 2), px(0.15 - pin_l / 2), px(c + pin_w / 2), px(0.22)),
-            radius=px(0.015),
-            fill=AMBER,
-        )
-        d.rounded_rectangle(
-            (px(c - pin_w / 2), px(0.78), px(c + pin_w / 2), px(0.85 + pin_l / 2)),
-            radius=px(0.015),
-            fill=AMBER,
-        )
-        d.rounded_rectangle(
-            (px(0.15 - pin_l / 2), px(c - pin_w / 2), px(0.22), px(c + pin_w / 2)),
-            radius=px(0.015),
-            fill=AMBER,
-        )
-        d.rounded_rectangle(
-            (px(0.78), px(c - pin_w / 2), px(0.85 + pin_l / 2), px(c + pin_w / 2)),
-            radius=px(0.015),
-            fill=AMBER,
-        )
+        a, b = c - pin_w / 2, c + pin_w / 2
+        for box in (
+            (a, 0.15 - pin_l / 2, b, 0.22),  # top
+            (a, 0.78, b, 0.85 + pin_l / 2),  # bottom
+            (0.15 - pin_l / 2, a, 0.22, b),  # left
+            (0.78, a, 0.85 + pin_l / 2, b),  # right
+        ):
+            x0, y0, x1, y1 = (px(v) for v in box)
+            d.rounded_rectangle((x0, y0, x1, y1), radius=px(0.015), fill=AMBER)
     # The chip's body.
     d.rounded_rectangle((px(0.2), px(0.2), px(0.8), px(0.8)), radius=px(0.07), fill=AMBER)
     d.rounded_rectangle(
