@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
@@ -14,9 +15,11 @@ from homeassistant.components.select import (
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.whatsminer.api.errors import WhatsMinerValidationError
 from simulator import MinerSimulator, SimulatedMiner
 
 from .control_helpers import after_btminer_restart
@@ -114,6 +117,26 @@ async def test_write_after_quiet_interval_goes_at_once(
     await after_btminer_restart(simulator, init_integration)
     await _set_limit(hass, init_integration, 2000)
     assert miner.counters.commands["adjust_power_limit"] == 2
+    assert miner.state.power_limit_w == 2000
+
+
+async def test_refused_write_does_not_start_the_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,  # first: the simulator's clock follows it
+    simulator: MinerSimulator,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A write the client refuses before sending restarts nothing, so the next one goes at once."""
+    client = init_integration.runtime_data.client
+    refused = WhatsMinerValidationError("watts out of range", field="watts")
+    with (
+        patch.object(client, "adjust_power_limit", side_effect=refused),
+        pytest.raises(ServiceValidationError),
+    ):
+        await _set_limit(hass, init_integration, 3000)
+    await _set_limit(hass, init_integration, 2000)
+    assert miner.counters.commands["adjust_power_limit"] == 1
     assert miner.state.power_limit_w == 2000
 
 
