@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.whatsminer.const import DEFAULT_SCAN_INTERVAL
 from simulator import SimulatedMiner
 from simulator.state import Quirk
 from tests.integration.helpers import entity_id
@@ -38,6 +39,8 @@ MAX_CONNECTIONS_PER_POLL = 3
 # A fault that changes the firmware the miner reports (v3_only) rightly triggers one re-read
 # of the slow-changing reads (version, miner info, psu): 3 more connections, once.
 SLOW_REFRESH_CONNECTIONS = 3
+# One scan interval, and a second more so the poll is surely due.
+POLL_STEP = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
 
 OUTAGES: dict[str, Fault] = {
     "offline": flag("offline"),
@@ -68,7 +71,7 @@ class Clock:
         self.now = dt_util.utcnow()
 
     async def next_poll(self) -> None:
-        self.now += timedelta(seconds=31)
+        self.now += POLL_STEP
         async_fire_time_changed(self.hass, self.now)
         await self.hass.async_block_till_done(wait_background_tasks=True)
 
