@@ -8,7 +8,7 @@ from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
@@ -107,6 +107,11 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         version = snapshot.firmware_version
         if previous is None or version is None or version == previous.firmware_version:
             return
+        self.async_set_sw_version(version)
+
+    @callback
+    def async_set_sw_version(self, version: str) -> None:
+        """Show `version` as the firmware of the miner's device."""
         registry = dr.async_get(self.hass)
         device = registry.async_get_device_by_identifier(
             (DOMAIN, self.mac), self.config_entry.entry_id

@@ -15,7 +15,6 @@ from weakref import WeakKeyDictionary
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 
 from .api.client import WhatsMinerClient
 from .api.errors import WhatsMinerError
@@ -93,12 +92,7 @@ class FirmwareInstaller:
         finally:
             self.in_progress, self.percentage = False, None
             self._notify()
-        registry = dr.async_get(hass)
-        device = registry.async_get_device_by_identifier(
-            (DOMAIN, coordinator.mac), coordinator.config_entry.entry_id
-        )
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=version)
+        coordinator.async_set_sw_version(version)
         LOGGER.info("Firmware of %s upgraded from %s to %s", coordinator.client.host, old, version)
         return version
 
