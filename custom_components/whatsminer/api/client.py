@@ -145,6 +145,10 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
+def _no_answer(cmd: str) -> WhatsMinerConnectionError:
+    return WhatsMinerConnectionError(f"The miner closed the connection without answering '{cmd}'")
+
+
 class WhatsMinerClient:
     """Talks to one miner. Safe to share between tasks; tokens are cached per client.
 
@@ -206,9 +210,7 @@ class WhatsMinerClient:
             await conn.send(json.dumps({"cmd": cmd, **params}).encode())
             reply = await conn.read_reply()
         if not reply.data:
-            raise WhatsMinerConnectionError(
-                f"The miner closed the connection without answering '{cmd}'"
-            )
+            raise _no_answer(cmd)
         return decode(reply.data, allow_truncated=cmd == "get_error_code")
 
     async def _read(self, cmd: str, **params: Any) -> dict[str, Any]:
@@ -219,9 +221,7 @@ class WhatsMinerClient:
         if not reply.data:
             if cmd in OUTCOME_UNKNOWN_WRITES:
                 raise WriteOutcomeUnknownError(cmd)
-            raise WhatsMinerConnectionError(
-                f"The miner closed the connection without answering '{cmd}'"
-            )
+            raise _no_answer(cmd)
         try:
             outer = decode(reply.data)
         except WhatsMinerResponseError:
