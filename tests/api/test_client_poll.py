@@ -147,6 +147,8 @@ async def test_new_firmware_seen_in_status_refreshes_version(miner: FakeMiner) -
     await client.poll()
     await client.poll()
     assert miner.commands["get_version"] == 1
+    miner.replies["status"] = samples.ERR_14
+    await client.poll()  # a poll without status does not forget the firmware seen before
     miner.replies["status"] = samples.STATUS_NEW.replace("20240624.18", "20240701.01")
     await client.poll()  # sees the new firmware in status
     assert miner.commands["get_version"] == 1
