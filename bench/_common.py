@@ -27,7 +27,7 @@ def import_client() -> type[Any]:
         pkg = types.ModuleType("custom_components.whatsminer")
         pkg.__path__ = [str(REPO / "custom_components" / "whatsminer")]
         sys.modules["custom_components.whatsminer"] = pkg
-    from custom_components.whatsminer.api.client import WhatsMinerClient
+    from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
     return WhatsMinerClient
 

@@ -15,8 +15,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .api.client import WhatsMinerClient
 from .api.models import LedColor
+from .api.v2.client import WhatsMinerClient
 from .const import LOGGER
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity

@@ -36,7 +36,6 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from .api.client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 from .api.errors import (
     AuthenticationError,
     NotAWhatsMinerError,
@@ -46,6 +45,7 @@ from .api.errors import (
     WriteApiDisabledError,
 )
 from .api.models import MinerSnapshot
+from .api.v2.client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 from .const import (
     CONF_RESTART_INTERVAL,
     CONF_SCAN_INTERVAL,

@@ -21,3 +21,8 @@ CONF_RESTART_INTERVAL: Final = "restart_interval"
 DEFAULT_RESTART_INTERVAL_S: Final = 60
 MIN_RESTART_INTERVAL_S: Final = 0
 MAX_RESTART_INTERVAL_S: Final = 3600
+
+# Two kinds of config entries: a miner, and a power manager that drives several miners.
+CONF_ENTRY_TYPE: Final = "entry_type"
+ENTRY_TYPE_MINER: Final = "miner"
+ENTRY_TYPE_POWER_MANAGER: Final = "power_manager"

@@ -21,8 +21,8 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .api.client import WhatsMinerClient
 from .api.models import MinerSnapshot
+from .api.v2.client import WhatsMinerClient
 from .coalesce import RestartCoalescer, coalescer_for
 from .coordinator import WhatsMinerCoordinator
 from .entity import WhatsMinerEntity

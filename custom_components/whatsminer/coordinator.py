@@ -14,7 +14,6 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api.client import WhatsMinerClient
 from .api.errors import (
     AuthenticationError,
     MinerProcessDownError,
@@ -24,6 +23,7 @@ from .api.errors import (
     WriteApiDisabledError,
 )
 from .api.models import MinerSnapshot, Status, Summary
+from .api.v2.client import WhatsMinerClient
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .repairs import async_write_failed
 

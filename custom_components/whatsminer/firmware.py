@@ -16,8 +16,8 @@ from weakref import WeakKeyDictionary
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .api.client import WhatsMinerClient
 from .api.errors import WhatsMinerError
+from .api.v2.client import WhatsMinerClient
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .helpers import async_miner_action

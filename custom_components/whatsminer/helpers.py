@@ -18,7 +18,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 
-from .api.client import WhatsMinerClient
 from .api.errors import (
     AuthenticationError,
     CommandRejectedError,
@@ -30,6 +29,7 @@ from .api.errors import (
     WriteApiDisabledError,
     WriteOutcomeUnknownError,
 )
+from .api.v2.client import WhatsMinerClient
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .repairs import async_write_failed, async_write_succeeded

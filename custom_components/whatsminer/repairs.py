@@ -28,7 +28,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import probatio as vol
 
-from .api.client import DEFAULT_PASSWORD
 from .api.errors import (
     TokenLimitError,
     UnsupportedFirmwareError,
@@ -36,6 +35,7 @@ from .api.errors import (
     WriteApiDisabledError,
 )
 from .api.models import MinerSnapshot
+from .api.v2.client import DEFAULT_PASSWORD
 from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:

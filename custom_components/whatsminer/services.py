@@ -22,8 +22,8 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api.client import WhatsMinerClient
 from .api.models import LedColor, PoolConfig, SyslogProto
+from .api.v2.client import WhatsMinerClient
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .firmware import installer_for

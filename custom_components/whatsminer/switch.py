@@ -10,7 +10,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.client import WhatsMinerClient
+from .api.v2.client import WhatsMinerClient
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.client import WhatsMinerClient
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
 from . import samples
 from .fake_miner import HANG, FakeMiner, Request

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.client import WhatsMinerClient
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
 from . import samples
 from .conftest import FakeClock

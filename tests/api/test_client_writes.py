@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.client import WhatsMinerClient
 from custom_components.whatsminer.api.models import LedColor, PoolConfig, PowerMode, SyslogProto
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
 from . import samples
 from .conftest import FakeClock

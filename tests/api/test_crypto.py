@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from custom_components.whatsminer.api.crypto import (
+from custom_components.whatsminer.api.errors import WhatsMinerResponseError
+from custom_components.whatsminer.api.v2.crypto import (
     decrypt,
     derive_keys,
     encrypt,
     encrypt_request,
     md5crypt_body,
 )
-from custom_components.whatsminer.api.errors import WhatsMinerResponseError
 
 SPEC_AES_KEY = bytes.fromhex("199e0a202039bb7b558db7a54697dca29cb278055b7e659a127fb844d5a2fbf6")
 SPEC_REQUEST = (

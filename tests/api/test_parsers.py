@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.whatsminer.api.errors import WhatsMinerResponseError
 from custom_components.whatsminer.api.models import ErrorCode, PowerMode
-from custom_components.whatsminer.api.parsers import (
+from custom_components.whatsminer.api.v2.parsers import (
     flag,
     integer,
     num,
@@ -26,7 +26,7 @@ from custom_components.whatsminer.api.parsers import (
     parse_version,
     text,
 )
-from custom_components.whatsminer.api.protocol import decode
+from custom_components.whatsminer.api.v2.protocol import decode
 
 from . import samples
 

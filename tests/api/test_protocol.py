@@ -8,13 +8,13 @@ import json
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.parsers import (
+from custom_components.whatsminer.api.v2.parsers import (
     parse_error_codes,
     parse_miner_info,
     parse_psu,
     parse_summary,
 )
-from custom_components.whatsminer.api.protocol import (
+from custom_components.whatsminer.api.v2.protocol import (
     check,
     decode,
     error_for,

@@ -10,8 +10,8 @@ import tarfile
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.client import WhatsMinerClient
 from custom_components.whatsminer.api.models import LedColor, PoolConfig, PowerMode
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 from simulator import MinerSimulator, Quirk, SimulatedMiner
 
 from .test_client_writes import WRITES

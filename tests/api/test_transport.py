@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.whatsminer.api import errors, transport
-from custom_components.whatsminer.api.transport import Connection
+from custom_components.whatsminer.api import errors
+from custom_components.whatsminer.api.v2 import transport
+from custom_components.whatsminer.api.v2.transport import Connection
 
 from .fake_miner import HANG, FakeMiner, Request
 

@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer import coordinator as coordinator_module
-from custom_components.whatsminer.api.client import WhatsMinerClient
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 from custom_components.whatsminer.const import DOMAIN
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ import time
 import tracemalloc
 from typing import Any
 
-from custom_components.whatsminer.api.client import WhatsMinerClient
 from custom_components.whatsminer.api.errors import WhatsMinerError
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 from simulator import MinerSimulator, Quirk, SimulatedMiner, Timing
 
 TOKEN_LIFETIME_S = 1800.0

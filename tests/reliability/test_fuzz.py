@@ -29,8 +29,8 @@ from Crypto.Cipher import AES
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.whatsminer.api.client import WhatsMinerClient
 from custom_components.whatsminer.api.errors import WhatsMinerError
+from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
 from . import corpus
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import sys
 from typing import Any
 
-from .client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 from .errors import WhatsMinerError, WhatsMinerValidationError
 from .models import MinerSnapshot
+from .v2.client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 
 _CHUNK = 256 * 1024
 

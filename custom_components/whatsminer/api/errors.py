@@ -69,6 +69,15 @@ class WriteApiDisabledError(WhatsMinerApiError):
     """The miner's write API is switched off ("can't access write cmd")."""
 
 
+class DefaultPasswordError(WriteApiDisabledError):
+    """API v3 refuses writes while the `super` password is still the factory default."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """API v3 answered "no permission" (-4/-1) with the write switch on: most likely a wrong
+    password (or an account without the right to this command)."""
+
+
 class TokenLimitError(WhatsMinerApiError):
     """The miner has no token slots left for this client (code 136)."""
 
@@ -79,6 +88,16 @@ class TokenExpiredError(WhatsMinerApiError):
 
 class CommandRejectedError(WhatsMinerApiError):
     """The miner refused the command or its data (codes 14, 45, 132, 137)."""
+
+
+class UnsupportedCommandError(CommandRejectedError):
+    """This miner's firmware does not have the command (v2 code 14 for a known command, v3 -2,
+    or a backend that has no such command: then nothing was sent)."""
+
+    def __init__(self, command: str, message: str | None = None, *, sent: bool = False) -> None:
+        super().__init__(message or f"This firmware does not have the command '{command}'")
+        self.command = command
+        self.sent = sent
 
 
 class UnsupportedFirmwareError(WhatsMinerError):

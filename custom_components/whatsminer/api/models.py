@@ -12,8 +12,28 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-# Firmware dated on or after this day speaks API v3 for writes (spec section 8).
+# Firmware dated on or after this day speaks API v3 for writes (spec section 8). A hint only:
+# detection (api/miner.py) asks the miner which API it speaks, never decides by date alone.
 V3_FIRMWARE_SINCE = date(2024, 11, 1)
+
+
+class ApiVersion(StrEnum):
+    """Which of the two WhatsMiner APIs a backend speaks."""
+
+    V2 = "v2"  # API v2.0.5, TCP 4028, token from the admin password, encrypted commands
+    V3 = "v3"  # API v3.0.x, TCP 4433, length-prefixed JSON, a token per command (account super)
+
+
+class HeatMode(StrEnum):
+    """Heat mode of liquid-cooled miners (v2 `set_heat_mode`, v3 `set.miner.heat_mode`).
+
+    The backends translate the spelling their firmware wants (v3 doc "anti-freezing", MicroBT's
+    demo and v2 "anti-icing").
+    """
+
+    NORMAL = "normal"
+    HEATING = "heating"
+    ANTI_FREEZING = "anti-freezing"
 
 
 class PowerMode(StrEnum):
@@ -78,6 +98,8 @@ class Summary:
     accepted: int | None = None
     rejected: int | None = None
     fast_boot: bool | None = None  # "Btminer Fast Boot"
+    coolant_temp_c: float | None = None  # hydro/immersion: v2 status liquid_temp, v3 PSU data
+    power_5min_w: float | None = None  # v3 power-5min
     hash_stable: bool | None = None
     upfreq_complete: bool | None = None
     liquid_cooling: bool | None = None
@@ -157,6 +179,7 @@ class Psu:
     input_current_a: float | None = None  # "iin" in mA (unit not documented by MicroBT)
     input_power_w: float | None = None  # "pin", newer firmware
     temperature_c: float | None = None  # "temp0", newer firmware
+    output_voltage_v: float | None = None  # v3 "vout" in 0.01 V
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,6 +243,36 @@ class PrePowerOnState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MinerSettings:
+    """Settings as the miner itself reports them; None where this firmware does not say.
+
+    v3 reads them back (get.miner.setting, get.fan.setting, get.system.setting); v2 reports
+    only a few (status, summary). Home Assistant shows None as unknown, never as a guess.
+    """
+
+    power_mode: PowerMode | None = None
+    power_limit_w: int | None = None  # the limit configured by the user
+    power_target_w: int | None = None  # v3 set.miner.power / get.miner.setting power
+    power_percent: int | None = None  # in force; None when no percentage is set
+    upfreq_speed: int | None = None
+    target_freq_pct: int | None = None
+    fast_boot: bool | None = None
+    fast_hash: bool | None = None
+    fast_mining: bool | None = None
+    heat_mode: HeatMode | None = None
+    fan_poweroff_cool: bool | None = None
+    fan_zero_speed: bool | None = None
+    fan_temp_offset_c: int | None = None
+    web_pools: bool | None = None
+    mining_at_boot: bool | None = None
+    hostname: str | None = None
+    timezone: str | None = None  # e.g. "CST-8"
+    zonename: str | None = None  # e.g. "Asia/Shanghai"
+    ntp_servers: tuple[str, ...] | None = None
+    coin_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MinerSnapshot:
     """Everything one poll learned about a miner."""
 
@@ -232,6 +285,10 @@ class MinerSnapshot:
     version: Version | None = None
     info: MinerInfo | None = None
     model: str | None = None  # from devdetails, e.g. "M30S+VE40"
+    api: ApiVersion | None = None  # the API this snapshot was read with
+    settings: MinerSettings = field(default_factory=MinerSettings)
+    write_access: bool | None = None  # v3 system.apiswitch; None where not reported
+    power_max_w: int | None = None  # the most the firmware lets this miner draw, when reported
     # The last raw replies by command name, for diagnostics (the client redacts nothing).
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

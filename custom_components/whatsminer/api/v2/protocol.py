@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any, cast
 
-from .errors import (
+from ..errors import (
     AuthenticationError,
     CommandRejectedError,
     MinerProcessDownError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from .errors import WhatsMinerValidationError
+from ..errors import WhatsMinerValidationError
 
 _PASSWORD = re.compile(r"[A-Za-z0-9_]{1,8}")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

@@ -17,7 +17,7 @@ from typing import Any
 from Crypto.Cipher import AES
 from passlib.hash import md5_crypt
 
-from .errors import WhatsMinerResponseError
+from ..errors import WhatsMinerResponseError
 
 _BLOCK = 16
 

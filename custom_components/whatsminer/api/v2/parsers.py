@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import math
 from typing import Any
 
-from .errors import WhatsMinerResponseError
-from .models import (
+from ..errors import WhatsMinerResponseError
+from ..models import (
     Board,
     ErrorCode,
     MinerInfo,

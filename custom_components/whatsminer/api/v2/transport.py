@@ -13,7 +13,7 @@ import struct
 from types import TracebackType
 from typing import Self
 
-from .errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerTimeoutError
+from ..errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerTimeoutError
 from .protocol import JsonEnd
 
 _READ_SIZE = 65536

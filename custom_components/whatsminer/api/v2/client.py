@@ -17,9 +17,7 @@ import logging
 import time
 from typing import Any
 
-from . import validation as check_param
-from .crypto import TokenKeys, decrypt, derive_keys, encrypt_request
-from .errors import (
+from ..errors import (
     AuthenticationError,
     CommandRejectedError,
     TokenExpiredError,
@@ -32,7 +30,7 @@ from .errors import (
     WhatsMinerValidationError,
     WriteOutcomeUnknownError,
 )
-from .models import (
+from ..models import (
     Board,
     ErrorCode,
     LedColor,
@@ -48,6 +46,8 @@ from .models import (
     SyslogProto,
     Version,
 )
+from . import validation as check_param
+from .crypto import TokenKeys, decrypt, derive_keys, encrypt_request
 from .parsers import (
     integer,
     parse_boards,
