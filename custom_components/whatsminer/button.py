@@ -15,8 +15,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
+from .api.miner import Miner
 from .api.models import LedColor
-from .api.v2.client import WhatsMinerClient
 from .const import LOGGER
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity
@@ -29,9 +29,9 @@ PARALLEL_UPDATES = 1
 class WhatsMinerButtonEntityDescription(ButtonEntityDescription):
     """A command without parameters."""
 
-    press_fn: Callable[[WhatsMinerClient], Awaitable[Any]]
+    press_fn: Callable[[Miner], Awaitable[Any]]
     # Undone by itself after `undo_after` (identify: the LED goes back to showing faults).
-    undo_fn: Callable[[WhatsMinerClient], Awaitable[Any]] | None = None
+    undo_fn: Callable[[Miner], Awaitable[Any]] | None = None
     undo_after: timedelta = timedelta(minutes=2)
 
 
@@ -40,26 +40,26 @@ BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
         key="restart_mining",
         translation_key="restart_mining",
         entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client: client.restart_btminer(),
+        press_fn=lambda miner: miner.restart_mining(),
     ),
     WhatsMinerButtonEntityDescription(
         key="reboot",
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client: client.reboot(),
+        press_fn=lambda miner: miner.reboot(),
     ),
     WhatsMinerButtonEntityDescription(
         key="identify",
         device_class=ButtonDeviceClass.IDENTIFY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        press_fn=lambda client: client.set_led(LedColor.RED),
-        undo_fn=lambda client: client.set_led_auto(),
+        press_fn=lambda miner: miner.set_led(LedColor.RED),
+        undo_fn=lambda miner: miner.set_led_auto(),
     ),
     WhatsMinerButtonEntityDescription(
         key="led_auto",
         translation_key="led_auto",
         entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client: client.set_led_auto(),
+        press_fn=lambda miner: miner.set_led_auto(),
     ),
     # restore_power_pct is in later manuals only (not in the v2.0.5 document): off by default.
     WhatsMinerButtonEntityDescription(
@@ -67,7 +67,7 @@ BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
         translation_key="restore_power_percent",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
-        press_fn=lambda client: client.restore_power_pct(),
+        press_fn=lambda miner: miner.restore_power_percent(),
     ),
 )
 
@@ -119,5 +119,5 @@ class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
             await async_miner_action(self.coordinator, undo)
         except HomeAssistantError as err:
             LOGGER.warning(
-                "Could not undo %s on %s: %s", self.entity_id, self.coordinator.client.host, err
+                "Could not undo %s on %s: %s", self.entity_id, self.coordinator.miner.host, err
             )

@@ -111,7 +111,7 @@ class RestartCoalescer:
                         "Delayed write of %s=%s to %s failed: %s",
                         key,
                         write.value,
-                        self._coordinator.client.host,
+                        self._coordinator.miner.host,
                         err,
                     )
         finally:
@@ -130,7 +130,7 @@ class RestartCoalescer:
         if self._pending:
             LOGGER.warning(
                 "Dropping writes not yet sent to %s: %s",
-                self._coordinator.client.host,
+                self._coordinator.miner.host,
                 ", ".join(self._pending),
             )
             self._pending.clear()

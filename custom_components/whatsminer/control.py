@@ -21,8 +21,8 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
 from homeassistant.util import dt as dt_util
 
+from .api.miner import Miner
 from .api.models import MinerSnapshot
-from .api.v2.client import WhatsMinerClient
 from .coalesce import RestartCoalescer, coalescer_for
 from .coordinator import WhatsMinerCoordinator
 from .entity import WhatsMinerEntity
@@ -51,7 +51,7 @@ class WhatsMinerControlDescription[T](EntityDescription):
     through the restart coalescer. exists_fn: whether the miner has the setting at all.
     """
 
-    set_fn: Callable[[WhatsMinerClient, T], Awaitable[Any]]
+    set_fn: Callable[[Miner, T], Awaitable[Any]]
     value_fn: Callable[[MinerSnapshot], T | None] = lambda _: None
     restarts_mining: bool = False
     exists_fn: Callable[[MinerSnapshot], bool] = lambda _: True
@@ -125,7 +125,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
 
         async def apply() -> None:
             await async_miner_action(
-                self.coordinator, lambda client: self._control.set_fn(client, value)
+                self.coordinator, lambda miner: self._control.set_fn(miner, value)
             )
             self._last_set = value
             self._written = (value, dt_util.utcnow() + SETTLE_TIME)

@@ -16,14 +16,14 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api.errors import (
     AuthenticationError,
-    MinerProcessDownError,
+    MonitorOnlyError,
     TokenLimitError,
     UnsupportedFirmwareError,
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.models import MinerSnapshot, Status, Summary
-from .api.v2.client import WhatsMinerClient
+from .api.miner import Miner, create_miner
+from .api.models import ApiVersion, MinerSnapshot
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .repairs import async_write_failed
 
@@ -39,11 +39,14 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         self,
         hass: HomeAssistant,
         entry: WhatsMinerConfigEntry,
-        client: WhatsMinerClient | None = None,
+        miner: Miner | None = None,
     ) -> None:
-        """Create the coordinator (and the client, unless one is given)."""
-        self.client = client or WhatsMinerClient(
-            entry.data[CONF_HOST], entry.data[CONF_PORT], entry.data[CONF_PASSWORD]
+        """Create the coordinator (and the miner, unless one is given)."""
+        self.miner = miner or create_miner(
+            entry.data[CONF_HOST],
+            ApiVersion.V2,
+            password=entry.data[CONF_PASSWORD],
+            v2_port=entry.data[CONF_PORT],
         )
         # One write at a time per miner; a firmware upgrade needs the miner to itself.
         self.write_lock = asyncio.Lock()
@@ -71,13 +74,11 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     async def _async_update_data(self) -> MinerSnapshot:
         host = self.config_entry.data[CONF_HOST]
         try:
-            try:
-                snapshot = await self.client.poll()
-            except MinerProcessDownError:
-                snapshot = await self._async_process_down_snapshot()
-            else:
-                if self._reload_when_up:
-                    self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+            snapshot = await self.miner.poll()
+            if snapshot.process_down and cast(MinerSnapshot | None, self.data) is None:
+                self._reload_when_up = True
+            elif not snapshot.process_down and self._reload_when_up:
+                self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
             if not self._password_checked:
                 await self._async_check_password()
         except AuthenticationError as err:
@@ -119,38 +120,13 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         if device is not None and device.sw_version != version:
             registry.async_update_device(device.id, sw_version=version)
 
-    async def _async_process_down_snapshot(self) -> MinerSnapshot:
-        """The miner answers, but btminer is down (stopped, restarting): it does not hash.
-
-        The control board still answers its own reads, so identity and errors stay known;
-        the mining readings are zero or unknown rather than stale.
-        """
-        previous = cast(MinerSnapshot | None, self.data)  # None before the first refresh
-        if previous is None:
-            self._reload_when_up = True
-        info = previous.info if previous and previous.info else await self.client.get_miner_info()
-        status = await self.client.status()
-        return MinerSnapshot(
-            summary=Summary(hashrate_ths=0.0, hashrate_avg_ths=0.0),
-            status=Status(
-                mining=False,
-                mineroff_reason=status.mineroff_reason,
-                mineroff_time=status.mineroff_time,
-                firmware_version=status.firmware_version,
-                power_mode=status.power_mode,
-            ),
-            error_codes=previous.error_codes if previous else (),
-            psu=previous.psu if previous else None,
-            version=previous.version if previous else None,
-            info=info,
-            model=previous.model if previous else None,
-        )
-
     async def _async_check_password(self) -> None:
         """Check the admin password; a miner that takes no writes is still read."""
         try:
-            await self.client.verify_password()
+            await self.miner.verify_password()
+        except MonitorOnlyError:
+            pass
         except (WriteApiDisabledError, TokenLimitError, UnsupportedFirmwareError) as err:
-            LOGGER.debug("Could not check the password of %s: %s", self.client.host, err)
+            LOGGER.debug("Could not check the password of %s: %s", self.miner.host, err)
             async_write_failed(self, err)  # tell the owner (repairs.py)
         self._password_checked = True

@@ -17,7 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
 from .api.errors import WhatsMinerError
-from .api.v2.client import WhatsMinerClient
+from .api.miner import Miner
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .helpers import async_miner_action
@@ -81,9 +81,9 @@ class FirmwareInstaller:
             size = (await hass.async_add_executor_job(path.stat)).st_size
             old = coordinator.data.firmware_version
 
-            async def upgrade(client: WhatsMinerClient) -> str:
-                await client.update_firmware(read_chunks(hass, path), size, progress=self._progress)
-                return await self._async_wait_for_new_version(client, old)
+            async def upgrade(miner: Miner) -> str:
+                await miner.update_firmware(read_chunks(hass, path), size, progress=self._progress)
+                return await self._async_wait_for_new_version(miner, old)
 
             version = await async_miner_action(coordinator, upgrade)
         except HomeAssistantError as err:
@@ -93,17 +93,17 @@ class FirmwareInstaller:
             self.in_progress, self.percentage = False, None
             self._notify()
         coordinator.async_set_sw_version(version)
-        LOGGER.info("Firmware of %s upgraded from %s to %s", coordinator.client.host, old, version)
+        LOGGER.info("Firmware of %s upgraded from %s to %s", coordinator.miner.host, old, version)
         return version
 
-    async def _async_wait_for_new_version(self, client: WhatsMinerClient, old: str | None) -> str:
-        host = client.host
+    async def _async_wait_for_new_version(self, miner: Miner, old: str | None) -> str:
+        host = miner.host
         deadline = time.monotonic() + REBOOT_TIMEOUT_S
-        client.invalidate_cache()
+        miner.invalidate_cache()
         while True:
             await asyncio.sleep(REBOOT_POLL_S)
             try:
-                version = (await client.get_version()).fw_ver
+                version = (await miner.poll()).firmware_version
             except WhatsMinerError as err:
                 LOGGER.debug("Waiting for %s to come back: %s", host, err)
                 version = None

@@ -29,7 +29,7 @@ from .api.errors import (
     WriteApiDisabledError,
     WriteOutcomeUnknownError,
 )
-from .api.v2.client import WhatsMinerClient
+from .api.miner import Miner
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .repairs import async_write_failed, async_write_succeeded
@@ -46,7 +46,7 @@ def _raise(key: str, err: Exception, **placeholders: str) -> NoReturn:
 def translate_error(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) -> NoReturn:
     """Raise the Home Assistant error a user can act on for a client error."""
     async_write_failed(coordinator, err)  # a repair issue when the owner can fix the cause
-    host = coordinator.client.host
+    host = coordinator.miner.host
     match err:
         case WhatsMinerValidationError():
             raise ServiceValidationError(
@@ -75,7 +75,7 @@ def translate_error(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) ->
 
 async def async_miner_action[T](
     coordinator: WhatsMinerCoordinator,
-    action: Callable[[WhatsMinerClient], Awaitable[T]],
+    action: Callable[[Miner], Awaitable[T]],
     *,
     write: bool = True,
     refresh: bool = True,
@@ -90,11 +90,11 @@ async def async_miner_action[T](
         if write:
             async with coordinator.write_lock:
                 sent = True
-                result = await action(coordinator.client)
+                result = await action(coordinator.miner)
             async_write_succeeded(coordinator)  # clears write API / token repair issues
             return result
         sent = True
-        return await action(coordinator.client)
+        return await action(coordinator.miner)
     except WhatsMinerValidationError as err:
         sent = False  # nothing reached the miner
         translate_error(coordinator, err)
@@ -102,11 +102,11 @@ async def async_miner_action[T](
         sent = False  # reauth starts; polling with the old password cannot help
         translate_error(coordinator, err)
     except WhatsMinerError as err:
-        LOGGER.debug("Action on %s failed: %s", coordinator.client.host, err)
+        LOGGER.debug("Action on %s failed: %s", coordinator.miner.host, err)
         translate_error(coordinator, err)
     finally:
         if sent and write:
-            coordinator.client.invalidate_cache()  # a write may change slow-changing reads
+            coordinator.miner.invalidate_cache()  # a write may change slow-changing reads
         if sent and refresh:
             await coordinator.async_refresh()
 

@@ -57,7 +57,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_max_value=100,
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
-        set_fn=lambda client, value: client.set_power_pct(int(value)),
+        set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=True),
     ),
     WhatsMinerNumberEntityDescription(
         key="power_percent_normal",
@@ -67,7 +67,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
         restarts_mining=True,
-        set_fn=lambda client, value: client.set_power_pct_v2(int(value)),
+        set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=False),
     ),
     WhatsMinerNumberEntityDescription(
         key="power_limit",
@@ -81,7 +81,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         restarts_mining=True,
         max_from_reported=True,
         value_fn=_power_limit,
-        set_fn=lambda client, value: client.adjust_power_limit(int(value)),
+        set_fn=lambda miner, value: miner.set_power_limit(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
         key="target_frequency",
@@ -92,7 +92,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
         restarts_mining=True,
-        set_fn=lambda client, value: client.set_target_freq(int(value)),
+        set_fn=lambda miner, value: miner.set_target_freq(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
         key="temperature_offset",
@@ -103,7 +103,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_max_value=0,
         native_step=1,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        set_fn=lambda client, value: client.set_temp_offset(int(value)),
+        set_fn=lambda miner, value: miner.set_temp_offset(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
         key="upfreq_speed",
@@ -112,7 +112,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_min_value=0,
         native_max_value=9,
         native_step=1,
-        set_fn=lambda client, value: client.adjust_upfreq_speed(int(value)),
+        set_fn=lambda miner, value: miner.set_upfreq_speed(int(value)),
     ),
     # set_power is in later manuals only (not in the v2.0.5 document): off by default.
     WhatsMinerNumberEntityDescription(
@@ -125,7 +125,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_max_value=MAX_POWER_W,
         native_step=1,
         native_unit_of_measurement=UnitOfPower.WATT,
-        set_fn=lambda client, value: client.set_power(int(value)),
+        set_fn=lambda miner, value: miner.set_power_target(int(value)),
     ),
 )
 

@@ -230,7 +230,7 @@ class CheckAgainRepairFlow(_MinerRepairFlow):
             coordinator = entry.runtime_data
             try:
                 async with coordinator.write_lock:
-                    await coordinator.client.verify_password()
+                    await coordinator.miner.verify_password()
             except WhatsMinerError as err:
                 LOGGER.debug("%s is still not writable: %s", entry.title, err)
                 async_write_failed(coordinator, err)

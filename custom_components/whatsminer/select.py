@@ -10,7 +10,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.models import MinerSnapshot, PowerMode
+from .api.models import HeatMode, MinerSnapshot, PowerMode
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
 from .sensor import power_mode
@@ -18,7 +18,7 @@ from .sensor import power_mode
 PARALLEL_UPDATES = 1
 
 POWER_MODES = [PowerMode.LOW.value, PowerMode.NORMAL.value, PowerMode.HIGH.value]
-HEAT_MODES = ["heating", "anti-icing", "normal"]
+HEAT_MODES = [str(mode) for mode in HeatMode]
 
 
 def _power_mode(snapshot: MinerSnapshot) -> str | None:
@@ -39,7 +39,7 @@ SELECTS: tuple[WhatsMinerSelectEntityDescription, ...] = (
         options=POWER_MODES,
         restarts_mining=True,
         value_fn=_power_mode,
-        set_fn=lambda client, option: client.set_power_mode(PowerMode(option)),
+        set_fn=lambda miner, option: miner.set_power_mode(PowerMode(option)),
     ),
     WhatsMinerSelectEntityDescription(
         key="heat_mode",
@@ -47,7 +47,7 @@ SELECTS: tuple[WhatsMinerSelectEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         options=HEAT_MODES,
         exists_fn=is_hydro,
-        set_fn=lambda client, option: client.set_heat_mode(option),
+        set_fn=lambda miner, option: miner.set_heat_mode(HeatMode(option)),
     ),
 )
 

@@ -22,8 +22,8 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
+from .api.miner import Miner
 from .api.models import LedColor, PoolConfig, SyslogProto
-from .api.v2.client import WhatsMinerClient
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .firmware import installer_for
@@ -143,9 +143,7 @@ async def _upgrade_firmware(
 async def _download_logs(
     hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
 ) -> ServiceResponse:
-    logs = await async_miner_action(
-        coordinator, lambda client: client.download_logs(), refresh=False
-    )
+    logs = await async_miner_action(coordinator, lambda miner: miner.download_logs(), refresh=False)
     stamp = dt_util.utcnow().strftime("%Y%m%dT%H%M%SZ")
     path = Path(hass.config.path(DOMAIN, "logs", f"{coordinator.mac.replace(':', '')}-{stamp}.tgz"))
 
@@ -154,14 +152,14 @@ async def _download_logs(
         path.write_bytes(logs)
 
     await hass.async_add_executor_job(write)
-    LOGGER.info("Saved the logs of %s to %s", coordinator.client.host, path)
+    LOGGER.info("Saved the logs of %s to %s", coordinator.miner.host, path)
     return {"path": str(path), "size": len(logs)}
 
 
-def _set_led(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+def _set_led(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
     if data["mode"] == "auto":
-        return lambda client: client.set_led_auto()
-    return lambda client: client.set_led(
+        return lambda miner: miner.set_led_auto()
+    return lambda miner: miner.set_led(
         LedColor(data["color"]),
         period_ms=data["period"],
         duration_ms=data["duration"],
@@ -169,19 +167,19 @@ def _set_led(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any
     )
 
 
-def _set_hostname(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    return lambda client: client.set_hostname(data["hostname"])
+def _set_hostname(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
+    return lambda miner: miner.set_hostname(data["hostname"])
 
 
-def _set_syslog(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    return lambda client: client.load_log(data["ip"], data["port"], SyslogProto(data["proto"]))
+def _set_syslog(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
+    return lambda miner: miner.set_syslog(data["ip"], data["port"], SyslogProto(data["proto"]))
 
 
 async def _set_network(
     hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
 ) -> ServiceResponse:
     if data["mode"] == "dhcp":
-        await async_miner_action(coordinator, lambda client: client.net_config_dhcp())
+        await async_miner_action(coordinator, lambda miner: miner.net_config_dhcp())
         return None
     missing = [field for field in ("ip", "netmask", "gateway", "dns") if not data.get(field)]
     if missing:
@@ -190,7 +188,7 @@ async def _set_network(
     hostname = data.get("hostname") or (info.hostname if info else None) or "WhatsMiner"
     await async_miner_action(
         coordinator,
-        lambda client: client.net_config_static(
+        lambda miner: miner.net_config_static(
             ip=data["ip"],
             mask=data["netmask"],
             gateway=data["gateway"],
@@ -207,18 +205,15 @@ async def _change_password(
     new = data["new_password"]
     entry = coordinator.config_entry
 
-    async def change(client: WhatsMinerClient) -> None:
-        await client.update_pwd(client.password, new)
-
-    await async_miner_action(coordinator, change)
+    await async_miner_action(coordinator, lambda miner: miner.change_password(new))
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PASSWORD: new})
     return None
 
 
-def _factory_reset(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+def _factory_reset(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
     if data["confirm"] is not True:
         raise _invalid("factory_reset_not_confirmed")
-    return lambda client: client.factory_reset()
+    return lambda miner: miner.factory_reset()
 
 
 async def _pre_power_on(
@@ -226,7 +221,7 @@ async def _pre_power_on(
 ) -> ServiceResponse:
     state = await async_miner_action(
         coordinator,
-        lambda client: client.pre_power_on(complete=data["complete"], msg=data["message"]),
+        lambda miner: miner.pre_power_on(complete=data["complete"], msg=data["message"]),
     )
     return {"complete": state.complete, "message": state.message}
 
@@ -235,7 +230,7 @@ async def _get_pools(
     hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
 ) -> ServiceResponse:
     pools = await async_miner_action(
-        coordinator, lambda client: client.pools(), write=False, refresh=False
+        coordinator, lambda miner: miner.get_pools(), write=False, refresh=False
     )
     return {
         "pools": [
@@ -260,7 +255,7 @@ async def _get_error_codes(
     hass: HomeAssistant, coordinator: WhatsMinerCoordinator, data: dict[str, Any]
 ) -> ServiceResponse:
     codes = await async_miner_action(
-        coordinator, lambda client: client.get_error_code(), write=False, refresh=False
+        coordinator, lambda miner: miner.get_error_codes(), write=False, refresh=False
     )
     return {
         "error_codes": [
@@ -276,7 +271,7 @@ def _iso(moment: datetime | None) -> str | None:
 type Handler = Callable[
     [HomeAssistant, WhatsMinerCoordinator, dict[str, Any]], Awaitable[ServiceResponse]
 ]
-type Writer = Callable[[dict[str, Any]], Callable[[WhatsMinerClient], Awaitable[Any]]]
+type Writer = Callable[[dict[str, Any]], Callable[[Miner], Awaitable[Any]]]
 
 
 def _write(build: Writer) -> Handler:
@@ -291,9 +286,9 @@ def _write(build: Writer) -> Handler:
     return handler
 
 
-def _update_pools(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
+def _update_pools(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
     pools = _pools(data)
-    return lambda client: client.update_pools(pools)
+    return lambda miner: miner.update_pools(pools)
 
 
 def posix_timezone(zonename: str) -> str | None:
@@ -324,12 +319,12 @@ async def _set_timezone(
     timezone = data.get("timezone") or await hass.async_add_executor_job(posix_timezone, zonename)
     if timezone is None:
         raise _invalid("unknown_time_zone", zonename=zonename)
-    await async_miner_action(coordinator, lambda client: client.set_zone(timezone, zonename))
+    await async_miner_action(coordinator, lambda miner: miner.set_timezone(timezone, zonename))
     return {"timezone": timezone, "zonename": zonename}
 
 
-def _set_customer_message(data: dict[str, Any]) -> Callable[[WhatsMinerClient], Awaitable[Any]]:
-    return lambda client: client.set_customer_msg(data["key"], data["value"])
+def _set_customer_message(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
+    return lambda miner: miner.set_custom_data(data["key"], data["value"])
 
 
 # name -> (handler, response support, admin only)

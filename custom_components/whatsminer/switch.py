@@ -10,7 +10,6 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.v2.client import WhatsMinerClient
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
 from .coordinator import WhatsMinerConfigEntry
 
@@ -24,51 +23,44 @@ class WhatsMinerSwitchEntityDescription(
     """An on/off setting of the miner."""
 
 
-async def _set_mining(client: WhatsMinerClient, on: bool) -> None:
-    if on:
-        await client.power_on()
-    else:
-        await client.power_off()
-
-
 SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
     WhatsMinerSwitchEntityDescription(
         key="mining",
         translation_key="mining",
         value_fn=lambda snapshot: snapshot.mining,
-        set_fn=_set_mining,
+        set_fn=lambda miner, on: miner.set_mining(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="fast_boot",
         translation_key="fast_boot",
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda snapshot: snapshot.summary.fast_boot,
-        set_fn=lambda client, on: client.set_fast_boot(on),
+        set_fn=lambda miner, on: miner.set_fast_boot(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="web_pools",
         translation_key="web_pools",
         entity_category=EntityCategory.CONFIG,
-        set_fn=lambda client, on: client.set_web_pools(on),
+        set_fn=lambda miner, on: miner.set_web_pools(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="poweroff_cool",
         translation_key="poweroff_cool",
         entity_category=EntityCategory.CONFIG,
-        set_fn=lambda client, on: client.set_poweroff_cool(on),
+        set_fn=lambda miner, on: miner.set_poweroff_cool(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="fan_zero_speed",
         translation_key="fan_zero_speed",
         entity_category=EntityCategory.CONFIG,
-        set_fn=lambda client, on: client.set_fan_zero_speed(on),
+        set_fn=lambda miner, on: miner.set_fan_zero_speed(on),
         exists_fn=lambda snapshot: not is_hydro(snapshot),
     ),
     WhatsMinerSwitchEntityDescription(
         key="mining_at_boot",
         translation_key="mining_at_boot",
         entity_category=EntityCategory.CONFIG,
-        set_fn=lambda client, on: client.set_btminer_init(on),
+        set_fn=lambda miner, on: miner.set_mining_at_boot(on),
     ),
     # Commands of later manuals (not in the v2.0.5 document): off by default.
     WhatsMinerSwitchEntityDescription(
@@ -76,14 +68,14 @@ SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
         translation_key="fast_mining",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
-        set_fn=lambda client, on: client.set_fast_mining(on),
+        set_fn=lambda miner, on: miner.set_fast_mining(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="fast_hash",
         translation_key="fast_hash",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
-        set_fn=lambda client, on: client.set_fast_hash(on),
+        set_fn=lambda miner, on: miner.set_fast_hash(on),
     ),
 )
 

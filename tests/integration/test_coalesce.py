@@ -128,7 +128,7 @@ async def test_refused_write_does_not_start_the_interval(
     init_integration: MockConfigEntry,
 ) -> None:
     """A write the client refuses before sending restarts nothing, so the next one goes at once."""
-    client = init_integration.runtime_data.client
+    client = init_integration.runtime_data.miner.client
     refused = WhatsMinerValidationError("watts out of range", field="watts")
     with (
         patch.object(client, "adjust_power_limit", side_effect=refused),

@@ -82,7 +82,7 @@ async def test_v3_firmware_refused_before_sending(
     """Firmware from 2024-11 on takes writes only through API v3: the user is told so."""
     miner.state.fw_ver = "20250409.15.REL"
     coordinator = init_integration.runtime_data
-    coordinator.client.invalidate_cache()
+    coordinator.miner.invalidate_cache()
     await coordinator.async_refresh()
     err = await _failing_write(hass, init_integration)
     assert err.translation_key == "unsupported_firmware"

@@ -287,7 +287,7 @@ async def test_v3_firmware_raised_reads_keep_working_and_cleared(
 
     miner.faults.v3_only = False  # older firmware installed with WhatsMinerTool
     coordinator = mock_config_entry.runtime_data
-    coordinator.client.invalidate_cache()
+    coordinator.miner.invalidate_cache()
     await coordinator.async_refresh()
     assert _issue(hass, "v3_firmware", mock_config_entry) is None
 

@@ -77,9 +77,9 @@ async def test_heat_mode_on_hydro(
 ) -> None:
     """Hydro miners have a heat mode; the API does not report it, so the last set is shown."""
     select = entity_id(hass, init_integration, SELECT_DOMAIN, "heat_mode")
-    await _select(hass, select, "anti-icing")
+    await _select(hass, select, "anti-freezing")
     assert miner.state.heat_mode == "anti-icing"
     state = hass.states.get(select)
     assert state is not None
-    assert state.state == "anti-icing"
+    assert state.state == "anti-freezing"
     assert state.attributes["reported_by_miner"] is False

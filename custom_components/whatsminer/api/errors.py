@@ -49,6 +49,10 @@ class WriteOutcomeUnknownError(WhatsMinerError):
         self.command = command
 
 
+class MonitorOnlyError(WhatsMinerError):
+    """No password was given for this miner: it is read only, nothing was sent."""
+
+
 class WhatsMinerResponseError(WhatsMinerError):
     """The reply could not be parsed or does not have the expected shape."""
 

@@ -394,7 +394,11 @@ def create_miner(
     timeout: float = 10.0,
 ) -> Miner:
     """The backend for `api`."""
-    raise NotImplementedError
+    if api is ApiVersion.V2:
+        from .v2.miner import V2Miner  # noqa: PLC0415 - v2.miner imports this module
+
+        return V2Miner(host, v2_port, password, timeout=timeout)
+    raise NotImplementedError("the v3 backend is not wired in yet")
 
 
 class AutoMiner(Miner):

@@ -289,6 +289,9 @@ class MinerSnapshot:
     settings: MinerSettings = field(default_factory=MinerSettings)
     write_access: bool | None = None  # v3 system.apiswitch; None where not reported
     power_max_w: int | None = None  # the most the firmware lets this miner draw, when reported
+    # The miner answered, but its mining process (btminer) is down: nothing is hashing, and
+    # the mining readings are zero or unknown rather than stale.
+    process_down: bool = False
     # The last raw replies by command name, for diagnostics (the client redacts nothing).
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
