@@ -22,7 +22,7 @@ from .api.errors import (
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.miner import Miner, create_miner
+from .api.miner import Capabilities, Miner, create_miner
 from .api.models import ApiVersion, MinerSnapshot
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .repairs import async_write_failed
@@ -70,6 +70,16 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         """The normalised MAC address this entry belongs to."""
         assert self.config_entry.unique_id is not None
         return self.config_entry.unique_id
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this miner has: entities and services are created from it."""
+        return self.miner.capabilities
+
+    @property
+    def monitor_only(self) -> bool:
+        """No password: every reading, no controls."""
+        return self.miner.password is None
 
     async def _async_update_data(self) -> MinerSnapshot:
         host = self.config_entry.data[CONF_HOST]
