@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from simulator.physics import board_spread, compute, full_power
@@ -185,9 +186,9 @@ def summary(ctx: ReadContext) -> Json:
         "power-realtime": round(power),
         "environment-tempurature" if misspelled else "environment-temperature": _r(r.env_temp, 1),
         "board-tempurature" if misspelled else "board-temperature": temps,
-        "chip-temp-min": _r(chip - 8.0, 1) if r.hashing else temps[0],
-        "chip-temp-avg": _r(chip, 1),
-        "chip-temp-max": _r(chip + 9.0, 1) if r.hashing else temps[0],
+        "chip-temp-min": _r(chip - 8.0, 1) if r.hashing else min(temps),
+        "chip-temp-avg": _r(chip, 1) if r.hashing else _r(sum(temps) / len(temps), 1),
+        "chip-temp-max": _r(chip + 9.0, 1) if r.hashing else max(temps),
         "power-limit": s.power_limit_w,
         "up-freq-finish": int(r.hashing and r.warm >= 1.0),
         "fan-speed-in": round(ctx.jitter(r.fan_rpm, 0.01)),
@@ -309,7 +310,8 @@ def history(ctx: ReadContext, param: object, timing: Any) -> object:
     """Records every 5 minutes: "ts,TH/s,W" separated by spaces, in msg.Data.
 
     The range comes as {begin,end} (doc) or {start,stop} (pyasic), at most 24 h; past
-    points are recomputed from today's settings (no stored history).
+    points are recomputed from today's settings (no stored history) except that a miner
+    stopped now was mining before it stopped.
     """
     values = params.obj(param) if param not in (None, "") else {}
     end = params.number(values.get("end", values.get("stop", ctx.now)))
@@ -320,8 +322,10 @@ def history(ctx: ReadContext, param: object, timing: Any) -> object:
         raise params.invalid(param)
     records = []
     at = begin - begin % HISTORY_STEP_S + HISTORY_STEP_S
+    mining_before_stop = replace(ctx.state, mining=True)
     while at <= end:
-        point = compute(ctx.state, ctx.profile, timing, at)
+        before_stop = not ctx.state.mining and at < ctx.state.mineroff_at
+        point = compute(mining_before_stop if before_stop else ctx.state, ctx.profile, timing, at)
         records.append(f"{int(at)},{point.hashrate_ths:.3f},{point.power_w}")
         at += HISTORY_STEP_S
     return {"Data": " ".join(records)}
