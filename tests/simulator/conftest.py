@@ -20,7 +20,7 @@ def miner(sim: MinerSimulator) -> SimulatedMiner:
     return sim.miners[0]
 
 
-V3_PASSWORD = "pw2026"  # noqa: S105 (a changed super password: writes are allowed)
+V3_PASSWORD = "pw2026"  # a changed super password: writes allowed
 
 
 @pytest.fixture

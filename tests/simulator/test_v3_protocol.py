@@ -22,8 +22,9 @@ def test_spec_vectors() -> None:
     key = v3_digest("set.miner.pools", "super", "5QAHiKMb", 1692685512)
     assert key.hex().startswith("b7957365d05ec273")
     assert v3_token(key) == "t5VzZdBe"
-    pkcs7 = "M7c6KBuUVIiP+BnrFxPBexRUr3Zw94Ng42eBDFq02W9o7MSxcGd0EcmSwVx72paF9s8xliqcLqi00gxEFa8AzpW/A3R+69wXNkHPuGtqhA4="
-    zero = "M7c6KBuUVIiP+BnrFxPBexRUr3Zw94Ng42eBDFq02W9o7MSxcGd0EcmSwVx72paF9s8xliqcLqi00gxEFa8AzppK+S3eVv7uFsT2v6SS/5k="
+    head = "M7c6KBuUVIiP+BnrFxPBexRUr3Zw94Ng42eBDFq02W9o7MSxcGd0EcmSwVx72paF9s8xliqcLqi00gxEFa8Azp"
+    pkcs7 = head + "W/A3R+69wXNkHPuGtqhA4="
+    zero = head + "pK+S3eVv7uFsT2v6SS/5k="
     assert json.loads(decrypt(key, pkcs7)) == json.loads(decrypt(key, zero)) == POOLS
     v3 = v3_digest("set.miner.service", "super", "uhCiDyVj", 1773869570)
     assert v3_token(v3) == "wusyZCiM"
@@ -46,7 +47,8 @@ async def test_reads_without_param_and_compact_json(v3miner: SimulatedMiner) -> 
 async def test_heartbeat_gets_no_reply_and_keeps_the_line(socket_enabled: None) -> None:
     timing = Timing(v3_idle_timeout_s=0.4)
     async with MinerSimulator(profile="m60s", timing=timing) as sim:
-        async with Conn(sim.miners[0].v3_port) as conn:
+        port = sim.miners[0].v3_port
+        async with Conn(port) as conn:
             for _ in range(4):  # 0.8 s in all, twice the idle timeout
                 await conn.send_raw(b"\x00\x00\x00\x00")
                 await asyncio.sleep(0.2)
