@@ -44,7 +44,7 @@ COMPAT_EDEVS_DROPPED = frozenset(
     {"ASC", "Enabled", "Status", "MHS 5s", "MHS 5m", "Accepted", "Rejected", "Last Valid Work"}
     | {"Chip Temp Min", "Chip Temp Max", "Chip Temp Avg", "chip_vol_diff"}
 )
-V3_FIRMWARE_DROPPED = frozenset({"devdetails"})  # no model on 4028 of v3 firmware
+
 MINER_INFO_KEYS = ("ip", "proto", "netmask", "gateway", "dns", "hostname", "mac", "ledstat")
 EXTRA_INFO_KEYS = ("minersn", "powersn", "upfreq_speed")
 
