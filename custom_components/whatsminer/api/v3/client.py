@@ -120,6 +120,7 @@ class WhatsMinerV3Client:
         self._miner_clock = MinerClock(wall_clock)
         self._salt: str | None = None
         self.salt_requests = 0  # salt fetches (not the poll's device info), for measurements
+        self.raw: dict[str, dict[str, Any]] = {}  # the last reply of each read, for diagnostics
 
     @property
     def host(self) -> str:
@@ -166,6 +167,8 @@ class WhatsMinerV3Client:
             request["param"] = param
         reply = await self._link.exchange(request, idempotent=True)
         self._miner_clock.update(reply.get("when"))
+        # A one-section device info ("salt") must not replace the full one.
+        self.raw[f"{cmd} {param}" if cmd == "get.device.info" and param else cmd] = reply
         return check(cmd, reply)
 
     async def _current_salt(self) -> str:
