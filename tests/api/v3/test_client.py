@@ -585,7 +585,7 @@ async def test_log_download_bad_header(fake: FakeV3Miner, client: WhatsMinerV3Cl
 INVALID: list[Call] = [
     lambda c: c.set_power_limit(100_000),
     lambda c: c.set_power_limit(-1),
-    lambda c: c.set_power(True),  # type: ignore[arg-type]
+    lambda c: c.set_power(True),
     lambda c: c.set_power_percent(101, fast=True),
     lambda c: c.set_power_percent(50, fast=1),  # type: ignore[arg-type]
     lambda c: c.set_power_mode(PowerMode.SLEEP),
