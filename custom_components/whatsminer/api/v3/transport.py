@@ -18,7 +18,7 @@ from ..errors import WhatsMinerConnectionError, WhatsMinerError
 from .framing import Connection, ConnectionClosedError, TruncatedFrameError, encode_frame
 
 IDLE_REOPEN_S = 280.0
-_MAX_SKIPPED_FRAMES = 4
+_MAX_SKIPPED_FRAMES = 64  # status pushes of set.miner.report pile up while idle
 
 
 async def read_reply(
