@@ -114,3 +114,12 @@ async def test_send_file_skips_empty_chunks() -> None:
     assert seen == [(0, 3), (2, 3), (3, 3)]
     with pytest.raises(WhatsMinerError):
         await _conn().send_file(chunks(), 2, None)
+
+
+async def test_spec_v3_reply_frame() -> None:
+    body = b'{"code":0,"when":1773869570,"msg":"ok","desc":"set.miner.service"}'
+    assert len(body) == 0x42
+    conn = _conn(bytes.fromhex("42000000") + body)
+    assert await read_reply(conn, "set.miner.service") == {
+        "code": 0, "when": 1773869570, "msg": "ok", "desc": "set.miner.service",
+    }  # fmt: skip
