@@ -236,6 +236,13 @@ async def test_hydro_is_detected_and_sticky(fake: FakeV3Miner, miner: V3Miner) -
     assert miner.capabilities.liquid_cooled
 
 
+async def test_stopped_air_miner_is_not_taken_for_hydro(fake: FakeV3Miner, miner: V3Miner) -> None:
+    status = fake.reads["get.miner.status"]["summary"]
+    status["fan-speed-in"] = status["fan-speed-out"] = status["hash-realtime"] = 0
+    await miner.poll()  # heat-mode "normal" is reported, but nothing hashes
+    assert miner.capabilities.fans and not miner.capabilities.liquid_cooled
+
+
 async def test_immersion_without_fans(fake: FakeV3Miner, miner: V3Miner) -> None:
     status = fake.reads["get.miner.status"]["summary"]
     status["fan-speed-in"] = status["fan-speed-out"] = 0

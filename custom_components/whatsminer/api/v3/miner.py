@@ -248,12 +248,14 @@ class V3Miner(Miner):
         )
 
     def _learn_cooling(self, summary: Summary, device: DeviceInfo, settings: MinerSettings) -> None:
-        """Hydro: fans at 0 RPM plus a coolant temperature or a heat mode. Sticky, so a
-        stopped miner does not flip its entities."""
+        """Hydro: fans at 0 RPM plus a coolant temperature or a heat mode. Learned only while
+        hashing (a stopped air-cooled miner may idle its fans) and then kept."""
+        if not summary.hashrate_ths:
+            return
         fans_zero = summary.fan_in_rpm == 0 and summary.fan_out_rpm == 0
         liquid = fans_zero and (device.coolant_temp_c is not None or settings.heat_mode is not None)
         self._liquid = self._liquid or liquid
-        self._fanless = self._fanless or liquid or (fans_zero and bool(summary.hashrate_ths))
+        self._fanless = self._fanless or fans_zero
 
     async def _refresh_settings(self) -> None:
         """The three settings reads; a failed one keeps what it said before."""
