@@ -133,6 +133,8 @@ async def test_snapshot_fields(fake: FakeV3Miner, miner: V3Miner) -> None:
     assert settings.ntp_servers == ("0.cn.pool.ntp.org", "0.openwrt.pool.ntp.org")
     assert settings.coin_type == "BTC/BCH/BSV" and settings.heat_mode is HeatMode.NORMAL
     assert settings.power_percent is None and settings.fast_hash is True
+    fake.reads["get.device.info"]["miner"]["power-limit-set"] = "3300"  # fresh each poll
+    assert (await miner.poll()).settings.power_limit_w == 3300
     assert {"get.device.info", "get.miner.status", "get.miner.setting"} <= set(snap.raw)
 
 

@@ -204,7 +204,9 @@ class V3Miner(Miner):
             await self._refresh_settings()
         else:
             self._polls_since_slow += 1
-        settings = merge_settings(self._settings, device.settings)
+        # This poll's device info first (fresh), then the slow reads. The hostname comes from
+        # get.system.setting only: network.hostname keeps the old name until a restart.
+        settings = merge_settings(device.settings, self._settings)
         pools = await self._with_shares(status.pools)
         summary = self._summary(status.summary or Summary(), device, settings, pools)
         self._learn_cooling(summary, device, settings)
