@@ -107,6 +107,10 @@ async def test_settings_on_the_slow_cadence_and_after_a_write(
     miner.invalidate_cache()
     await miner.poll()
     assert settings_reads() == 4
+    fake.reads["get.device.info"]["system"]["fwversion"] = "20260101.01.REL"
+    await miner.poll()
+    await miner.poll()
+    assert settings_reads() == 5
 
 
 async def test_snapshot_fields(fake: FakeV3Miner, miner: V3Miner) -> None:

@@ -186,6 +186,8 @@ class V3Miner(Miner):
 
     async def poll(self) -> MinerSnapshot:
         device = await self._client.get_device_info()
+        if self._device is not None and device.version.fw_ver != self._device.version.fw_ver:
+            self._slow_due = True  # new firmware: its settings may differ
         self._device = device
         try:
             status = await self._client.get_miner_status(
