@@ -13,6 +13,7 @@ from custom_components.whatsminer.api.errors import (
     CommandRejectedError,
     DefaultPasswordError,
     MinerProcessDownError,
+    MonitorOnlyError,
     PermissionDeniedError,
     UnsupportedCommandError,
     WhatsMinerApiError,
@@ -239,7 +240,7 @@ async def test_monitor_only_refuses_writes_unsent(
     fake: FakeV3Miner, client: WhatsMinerV3Client
 ) -> None:
     client.set_password(None)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(MonitorOnlyError):
         await client.reboot()
     assert fake.requests == []
 

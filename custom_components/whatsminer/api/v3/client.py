@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import (
     DefaultPasswordError,
+    MonitorOnlyError,
     PermissionDeniedError,
     WhatsMinerApiError,
     WhatsMinerConnectionError,
@@ -188,7 +189,7 @@ class WhatsMinerV3Client:
 
     def _write_password(self, cmd: str) -> str:
         if self._password is None:
-            raise PermissionDeniedError(f"'{cmd}' needs a password; this miner is monitored only")
+            raise MonitorOnlyError(f"'{cmd}' needs a password; this miner is monitored only")
         return self._password
 
     async def _exchange(self, cmd: str, param: Any, request: dict[str, Any]) -> dict[str, Any]:
