@@ -19,11 +19,9 @@ import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import suppress
 import dataclasses
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from enum import StrEnum
-import json
 import logging
-import struct
 import time
 from typing import Any, ClassVar
 
@@ -51,7 +49,7 @@ from .models import (
     SyslogProto,
     Version,
 )
-from .v2.parsers import flag, mac_address, text
+from .v3.framing import ConnectionClosedError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -192,8 +190,6 @@ class Detection:
     mac: str | None = None  # upper case, colon separated
     hostname: str | None = None
     write_access: bool | None = None  # v3 apiswitch
-    # v3: the `msg` of the probe's get.device.info (salt, identity, state), for the backend
-    device_info: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 class Miner(ABC):
@@ -242,8 +238,8 @@ class Miner(ABC):
         """
 
     def adopt(self, detection: Detection) -> None:  # noqa: B027 - optional hook
-        """Take what detection learned (firmware version, v3 device info with the salt), so
-        the backend need not ask the miner for it again."""
+        """Take what detection learned (the firmware version), so the backend need not ask
+        the miner for it again."""
 
     def invalidate_cache(self) -> None:  # noqa: B027 - optional hook
         """Forget slow-changing reads (after a write) so the next poll reads them again."""
@@ -401,56 +397,6 @@ V3_RECHECK_S = 300.0
 PROBE_TIMEOUT_S = 3.0
 
 
-_HEADER = struct.Struct("<I")
-_MAX_FRAME_BYTES = 1024 * 1024
-
-
-def encode_frame(message: dict[str, Any]) -> bytes:
-    """A v3 request frame: 4-byte little-endian length, then the JSON (spec v3 1.2)."""
-    body = json.dumps(message, separators=(",", ":")).encode()
-    return _HEADER.pack(len(body)) + body
-
-
-class FrameConnection:
-    """The little of v3 framing the probe needs: open, send, read one frame, close."""
-
-    def __init__(self, host: str, port: int, timeout: float) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
-        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def open(self) -> None:
-        try:
-            async with asyncio.timeout(self.timeout):
-                self._streams = await asyncio.open_connection(self.host, self.port)
-        except (OSError, TimeoutError) as err:
-            raise WhatsMinerConnectionError(f"Cannot connect to {self.host}:{self.port}") from err
-
-    async def send(self, data: bytes) -> None:
-        assert self._streams is not None
-        self._streams[1].write(data)
-
-    async def read_frame(self) -> dict[str, Any]:
-        assert self._streams is not None
-        try:
-            async with asyncio.timeout(self.timeout):
-                (length,) = _HEADER.unpack(await self._streams[0].readexactly(_HEADER.size))
-                if not 0 < length <= _MAX_FRAME_BYTES:
-                    raise WhatsMinerResponseError(f"Invalid frame length {length}")
-                value = json.loads(await self._streams[0].readexactly(length))
-        except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
-            raise WhatsMinerConnectionError("No reply frame") from err
-        except ValueError as err:
-            raise WhatsMinerResponseError(f"Reply is not JSON: {err}") from err
-        if not isinstance(value, dict):
-            raise WhatsMinerResponseError("Reply is not a JSON object")
-        return value
-
-    async def close(self) -> None:
-        if self._streams is not None:
-            self._streams[1].close()
-            self._streams = None
-
-
 @dataclass(frozen=True, slots=True)
 class _V3Probe:
     """What the v3 port said: a detection, nothing (no connection), or something else."""
@@ -460,51 +406,20 @@ class _V3Probe:
     foreign: str | None = None  # what answered, when it was not a v3 WhatsMiner
 
 
-def _v3_detection(reply: dict[str, Any], port: int) -> Detection | None:
-    """The detection a `get.device.info` reply proves, or None when it is not API v3."""
-    msg = reply.get("msg")
-    if reply.get("code") != 0 or not isinstance(msg, dict):
-        return None
-    system, miner, network = (
-        part if isinstance(part := msg.get(key), dict) else {}
-        for key in ("system", "miner", "network")
-    )
-    api_version = text(system.get("api"))
-    if not api_version or not api_version.startswith("3."):
-        return None
-    return Detection(
-        api=ApiVersion.V3,
-        port=port,
-        api_version=api_version,
-        firmware=text(system.get("fwversion")),
-        model=text(miner.get("type")),
-        mac=mac_address(network.get("mac")),
-        hostname=text(network.get("hostname")),
-        write_access=flag(system.get("apiswitch")),
-        device_info=msg,
-    )
-
-
 async def _probe_v3(host: str, port: int, timeout: float) -> _V3Probe:  # noqa: ASYNC109
-    """One framed `get.device.info` on the v3 port (spec 6.2 step 1)."""
-    conn = FrameConnection(host, port, timeout)
+    """One `get.device.info` on the v3 port (spec 6.2 step 1), as api/v3 sends it."""
+    from .v3.miner import probe  # noqa: PLC0415 - v3 imports this module
+
     try:
-        await conn.open()
-    except WhatsMinerConnectionError:
-        return _V3Probe(connected=False)
-    try:
-        await conn.send(encode_frame(V3_PROBE))
-        reply = await conn.read_frame()
-    except WhatsMinerResponseError as err:
+        return _V3Probe(connected=True, detection=await probe(host, port, timeout=timeout))
+    except (WhatsMinerApiError, WhatsMinerResponseError) as err:  # NotAWhatsMinerError too
         return _V3Probe(connected=True, foreign=str(err))
-    except WhatsMinerConnectionError:  # accepted, then closed or silent
+    except (ConnectionClosedError, WhatsMinerTimeoutError):
+        # Accepted and then closed or silent (a timeout may also be the connect's: counted
+        # as a connection, so the budget of two holds either way).
         return _V3Probe(connected=True)
-    finally:
-        await conn.close()
-    detection = _v3_detection(reply, port)
-    if detection is None:
-        return _V3Probe(connected=True, foreign=f"get.device.info answered {str(reply)[:80]}")
-    return _V3Probe(connected=True, detection=detection)
+    except WhatsMinerConnectionError:  # refused: no connection was made
+        return _V3Probe(connected=False)
 
 
 async def _probe_v2(host: str, port: int, timeout: float, *, reads: int) -> Detection:  # noqa: ASYNC109
@@ -581,7 +496,9 @@ def create_miner(
         from .v2.miner import V2Miner  # noqa: PLC0415 - v2.miner imports this module
 
         return V2Miner(host, v2_port, password, timeout=timeout)
-    raise NotImplementedError("the v3 backend is not wired in yet")
+    from .v3.miner import V3Miner  # noqa: PLC0415 - v3.miner imports this module
+
+    return V3Miner(host, password=password, port=v3_port, v2_port=v2_port, timeout=timeout)
 
 
 def _lost_protocol(err: WhatsMinerError) -> bool:

@@ -90,13 +90,9 @@ def _power_mode(value: Any) -> PowerMode | None:
         return None
 
 
-def mac_address(value: Any) -> str | None:
-    """A MAC address, upper case and colon separated."""
+def _mac(value: Any) -> str | None:
     result = text(value)
     return result.upper().replace("-", ":") if result else None
-
-
-_mac = mac_address
 
 
 def _time(value: Any) -> datetime | None:
