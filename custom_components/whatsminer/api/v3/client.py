@@ -197,7 +197,8 @@ class WhatsMinerV3Client:
 
     async def _write(self, cmd: str, param: Any = None, *, exchange: Exchange | None = None) -> Any:
         """One authenticated write; its checked `msg`. See the module docstring."""
-        for attempt in (1, 2):
+        refreshed: DeviceInfo | None = None
+        while True:
             password = self._write_password(cmd)
             request = signed_request(
                 cmd,
@@ -214,13 +215,14 @@ class WhatsMinerV3Client:
             self._miner_clock.update(reply.get("when"))
             if reply_code(reply) not in AUTH_FAILURE_CODES:
                 return check(cmd, reply)
+            if refreshed is not None:  # refused twice
+                raise self._refusal(cmd, reply, refreshed, password)
             # Refused, so it did not run: refresh the salt (and the write switch) once.
             self._salt = None
             self.salt_requests += 1
-            info = await self.get_device_info()
-            if attempt == 2 or info.write_access is False or password == DEFAULT_PASSWORD:
-                raise self._refusal(cmd, reply, info, password)
-        raise AssertionError("unreachable")  # pragma: no cover
+            refreshed = await self.get_device_info()
+            if refreshed.write_access is False or password == DEFAULT_PASSWORD:
+                raise self._refusal(cmd, reply, refreshed, password)
 
     @staticmethod
     def _refusal(
