@@ -246,6 +246,12 @@ class WhatsMinerV3Client:
             f"'{cmd}' refused: no permission (wrong password?)", code=code, msg=msg
         )
 
+    async def command(self, cmd: str, param: Any = None) -> Any:
+        """Any command as named (the command line): get.* plain, set.* signed; its `msg`."""
+        if cmd.startswith("set."):
+            return await self._write(cmd, param)
+        return await self._read(cmd, param)
+
     # ---- reads ---------------------------------------------------------------------------
 
     async def get_device_info(self, section: str | None = None) -> DeviceInfo:
