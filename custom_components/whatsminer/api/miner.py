@@ -631,6 +631,8 @@ class AutoMiner(Miner):
 
     async def _detect(self) -> None:
         async with self._detect_lock:
+            if self._backend is not None and not self._detect_due:
+                return  # another task detected while this one waited
             self.detections += 1
             detection = await detect(
                 self._host,

@@ -72,6 +72,7 @@ class V2Miner(Miner):
         )
         self._refused: set[Control] = set()
         self._last: MinerSnapshot | None = None
+        self._detected: Version | None = None  # what detection read (adopt)
 
     @property
     def api(self) -> ApiVersion:
@@ -94,6 +95,8 @@ class V2Miner(Miner):
         self.client = WhatsMinerClient(
             self.client.host, self.client.port, password or DEFAULT_PASSWORD
         )
+        if self._detected is not None:
+            self.client.assume_version(self._detected)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -169,13 +172,10 @@ class V2Miner(Miner):
 
     def adopt(self, detection: Detection) -> None:
         if detection.api is ApiVersion.V2:
-            self.client.assume_version(
-                Version(
-                    api_ver=detection.api_version,
-                    fw_ver=detection.firmware,
-                    miner_type=detection.model,
-                )
+            self._detected = Version(
+                api_ver=detection.api_version, fw_ver=detection.firmware, miner_type=detection.model
             )
+            self.client.assume_version(self._detected)
 
     def invalidate_cache(self) -> None:
         self.client.invalidate_cache()
