@@ -95,6 +95,17 @@ WRITES: list[tuple[Call, str, Any]] = [
 ]  # fmt: skip
 
 
+def test_the_39_official_commands_have_a_method() -> None:
+    reads = {
+        "get.device.info", "get.device.custom_data", "get.miner.status", "get.miner.setting",
+        "get.system.setting", "get.fan.setting", "get.miner.history", "get.log.download",
+    }  # fmt: skip
+    writes = {cmd for _, cmd, _ in WRITES} | {
+        "set.user.change_passwd", "set.system.update_firmware",
+    }  # fmt: skip
+    assert len(reads) == 8 and len(writes) == 31
+
+
 @pytest.mark.parametrize(("call", "cmd", "param"), WRITES)
 async def test_every_write_sends_its_param(
     fake: FakeV3Miner, client: WhatsMinerV3Client, call: Call, cmd: str, param: Any

@@ -151,10 +151,6 @@ class WhatsMinerV3Client:
     def set_password(self, password: str | None) -> None:
         self._password = password
 
-    def forget_salt(self) -> None:
-        """Fetch the salt again before the next write."""
-        self._salt = None
-
     async def close(self) -> None:
         await self._link.close()
 
