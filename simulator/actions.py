@@ -69,15 +69,17 @@ def tuned(m: Control) -> bool:
 def _retarget(m: Control, start: float, seconds: float) -> None:
     """Move the power from `start` to what the settings now ask for, over `seconds`.
 
-    A level below MIN_LEVEL of full power is more than btminer can run: it restarts (and
-    comes back without the percentage, which is never kept across a restart).
+    A level below MIN_LEVEL of full power is more than btminer can run: it restarts and
+    comes back without the percentage (never kept across a restart); a target that low then
+    runs at MIN_LEVEL (see `settled_power`).
     """
     s, now = m.state, m.now()
-    end = settled_power(s, m.profile)
-    if end < full_power(s, m.profile) * MIN_LEVEL - 0.5:
+    full = full_power(s, m.profile)
+    base = full if s.live_target_w is None else float(s.live_target_w)
+    if base * s.power_pct / 100.0 < full * MIN_LEVEL - 0.5:
         m.restart_btminer()
         return
-    s.power_ramp = PowerRamp(start, end, now, seconds)
+    s.power_ramp = PowerRamp(start, settled_power(s, m.profile), now, seconds)
 
 
 def set_power_pct(m: Control, percent: float, *, fast: bool) -> bool:
