@@ -82,7 +82,7 @@ def power_limit(m: Control, call: Call) -> None:
 
 
 def power(m: Control, call: Call) -> None:
-    actions.set_power_target(m, watts(call))
+    actions.set_power_target(m, watts(call), after_tuning=True)
 
 
 def power_percent(m: Control, call: Call) -> None:
@@ -92,7 +92,7 @@ def power_percent(m: Control, call: Call) -> None:
     mode = choice(values.get("mode", "fast"), "fast", "normal")
     if mode == "normal" and not m.profile.hydro and m.state.power_mode == "high":
         raise not_supported("normal mode in high power mode")  # spec 4.5.3
-    actions.set_power_pct(m, float(percent), fast=mode == "fast")
+    actions.set_power_pct(m, float(percent), fast=mode == "fast", after_tuning=True)
 
 
 def power_mode(m: Control, call: Call) -> None:

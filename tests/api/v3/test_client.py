@@ -160,6 +160,16 @@ async def test_change_password_switches_and_refetches_the_salt(
     assert client.password == "Better_2"
 
 
+async def test_command_by_name(fake: FakeV3Miner, client: WhatsMinerV3Client) -> None:
+    assert (await client.command("get.fan.setting"))["fan-temp-offset"] == -10
+    assert await client.command("set.miner.fastboot", "enable") == "ok"
+    assert writes(fake) == [("set.miner.fastboot", "enable")]
+    for streamed in ("get.log.download", "set.system.update_firmware"):
+        with pytest.raises(WhatsMinerValidationError):
+            await client.command(streamed)
+    assert fake.commands["get.log.download"] == 0
+
+
 # ---- salt and -1/-4 --------------------------------------------------------------------
 
 
@@ -170,6 +180,16 @@ async def test_salt_is_fetched_once_then_cached(
     await client.set_led_auto()
     assert client.salt_requests == 1
     assert fake.commands["get.device.info"] == 1
+
+
+@pytest.mark.parametrize("call", [lambda c: c.reboot(), lambda c: c.factory_reset()])
+async def test_salt_is_fetched_again_after_a_restart(
+    fake: FakeV3Miner, client: WhatsMinerV3Client, call: Call
+) -> None:
+    await client.get_device_info()
+    await call(client)
+    await client.set_led_auto()
+    assert client.salt_requests == 1 and fake.requests[-2]["param"] == "salt"
 
 
 async def test_changed_salt_is_refreshed_and_the_write_retried_once(
