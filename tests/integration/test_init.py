@@ -130,6 +130,5 @@ async def test_firmware_change_updates_device(
     )
     assert device is not None
     assert device.sw_version == "20240315.12.REL"
-    assert state_of(hass, init_integration, "sensor", "firmware_version").state == (
-        "20240315.12.REL"
-    )
+    update = state_of(hass, init_integration, "update", "firmware")
+    assert update.attributes["installed_version"] == "20240315.12.REL"
