@@ -254,16 +254,28 @@ class WhatsMinerClient:
             self._token = _Token(keys, when + TOKEN_LIFETIME_S - TOKEN_RENEW_EARLY_S)
             return keys
 
-    async def _ensure_writable(self) -> None:
-        """Refuse writes on firmware that only takes them through API v3 (spec 8)."""
+    def assume_version(self, version: Version) -> None:
+        """The version detection already read, so the first write need not ask for it."""
         if self._version is None:
+            self._version = version
+
+    async def _ensure_writable(self) -> None:
+        """Refuse writes on firmware that only takes them through API v3 (spec 8).
+
+        The firmware is asked only when nothing is known: not after a poll (get_version or
+        status told it) nor after detection (assume_version).
+        """
+        version = self._version
+        if version is None and self._status_firmware:
+            version = Version(fw_ver=self._status_firmware)
+        if version is None:
             try:
-                await self._refresh_version()
+                version = await self._refresh_version()
             except (CommandRejectedError, WhatsMinerResponseError):
-                self._version = Version()  # too old to tell: not v3
-        if self._version is not None and self._version.v3_only:
+                version = self._version = Version()  # too old to tell: not v3
+        if version.v3_only:
             raise UnsupportedFirmwareError(
-                f"Firmware {self._version.fw_ver} only accepts writes through API v3"
+                f"Firmware {version.fw_ver} only accepts writes through API v3"
             )
 
     async def _authorized[T](self, action: Callable[[TokenKeys], Awaitable[T]]) -> T:

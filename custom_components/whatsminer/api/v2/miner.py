@@ -17,7 +17,7 @@ from ..errors import (
     MonitorOnlyError,
     UnsupportedCommandError,
 )
-from ..miner import Capabilities, Control, Miner, ProgressCallback, reported_fields
+from ..miner import Capabilities, Control, Detection, Miner, ProgressCallback, reported_fields
 from ..models import (
     ApiVersion,
     ErrorCode,
@@ -32,6 +32,7 @@ from ..models import (
     Status,
     Summary,
     SyslogProto,
+    Version,
 )
 from .client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 
@@ -150,6 +151,16 @@ class V2Miner(Miner):
     async def verify_password(self) -> None:
         self._writable()
         await self.client.verify_password()
+
+    def adopt(self, detection: Detection) -> None:
+        if detection.api is ApiVersion.V2:
+            self.client.assume_version(
+                Version(
+                    api_ver=detection.api_version,
+                    fw_ver=detection.firmware,
+                    miner_type=detection.model,
+                )
+            )
 
     def invalidate_cache(self) -> None:
         self.client.invalidate_cache()
