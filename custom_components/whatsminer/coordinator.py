@@ -132,6 +132,9 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
 
     async def _async_check_password(self) -> None:
         """Check the admin password; a miner that takes no writes is still read."""
+        if self.monitor_only:  # no password to check (and no write to try it with)
+            self._password_checked = True
+            return
         try:
             await self.miner.verify_password()
         except MonitorOnlyError:
