@@ -111,7 +111,10 @@ class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
     @override
     async def async_press(self) -> None:
         self._cancel_undo()
-        await async_miner_action(self.coordinator, self.entity_description.press_fn)
+        try:
+            await async_miner_action(self.coordinator, self.entity_description.press_fn)
+        finally:
+            self.async_remove_if_unsupported(self.entity_description.control)
         if self.entity_description.undo_fn is not None:
             self._unsub_undo = async_call_later(
                 self.hass, self.entity_description.undo_after, self._async_undo_due

@@ -23,8 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, override
 
-from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
 from homeassistant.util import dt as dt_util
@@ -164,7 +162,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
                     self.coordinator, lambda miner: self._control.set_fn(miner, value)
                 )
             finally:
-                self._remove_if_unsupported()
+                self.async_remove_if_unsupported(self._control.command)
             self._last_set = value
             self._written = (value, dt_util.utcnow() + SETTLE_TIME)
             self.async_write_ha_state()
@@ -173,12 +171,3 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
             await apply()
         else:
             await self._coalescer.async_submit(self._control.key, value, apply)
-
-    @callback
-    def _remove_if_unsupported(self) -> None:
-        """The firmware refused the command as unknown: the entity goes (it would only fail)."""
-        if self.capabilities.has(self._control.command):
-            return
-        registry = er.async_get(self.hass)
-        if self.registry_entry is not None:
-            registry.async_remove(self.entity_id)

@@ -11,6 +11,8 @@ from dataclasses import replace
 from typing import cast, override
 
 from homeassistant.const import CONF_HOST
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -97,3 +99,10 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     @override
     def available(self) -> bool:
         return super().available and self.snapshot is not None
+
+    @callback
+    def async_remove_if_unsupported(self, control: Control) -> None:
+        """The firmware refused `control` as unknown: the entity goes (it would only fail)."""
+        if self.capabilities.has(control) or self.registry_entry is None:
+            return
+        er.async_get(self.hass).async_remove(self.entity_id)

@@ -9,6 +9,7 @@ where it is known.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 from unittest.mock import patch
 
@@ -484,3 +485,72 @@ async def test_entities_exist_unavailable_without_a_snapshot(
         ("update", "firmware"),
     ):
         assert state_of(hass, entry, platform, key).state == STATE_UNAVAILABLE, key
+
+
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_factory_password_said_in_words(
+    hass: HomeAssistant, v3_simulator: MinerSimulator, v3_miner: SimulatedMiner
+) -> None:
+    """v3 refuses writes while `super` has its factory password: the message says what to do."""
+    v3_miner.state.accounts["super"] = "super"
+    entry = _entry(v3_miner, password="super")
+    await _setup(hass, entry)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            SWITCH_DOMAIN,
+            SERVICE_TURN_ON,
+            {ATTR_ENTITY_ID: entity_id(hass, entry, SWITCH_DOMAIN, "fast_boot")},
+        )
+    assert err.value.translation_key == "default_password"
+    assert v3_miner.state.fast_boot is False
+
+
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_permission_denied_said_in_words(
+    hass: HomeAssistant, v3_miner: SimulatedMiner
+) -> None:
+    """The password was changed elsewhere: "no permission", and reauthentication starts."""
+    entry = await _setup(hass, _entry(v3_miner))
+    v3_miner.state.accounts["super"] = "changed"
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            SWITCH_DOMAIN,
+            SERVICE_TURN_ON,
+            {ATTR_ENTITY_ID: entity_id(hass, entry, SWITCH_DOMAIN, "fast_boot")},
+        )
+    assert err.value.translation_key == "permission_denied"
+    await hass.async_block_till_done()
+    assert [f["context"]["source"] for f in hass.config_entries.flow.async_progress()] == ["reauth"]
+
+
+async def test_password_removed_said_in_words(
+    hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
+) -> None:
+    """A miner whose password was taken away refuses writes unsent, in words."""
+    init_integration.runtime_data.miner.set_password(None)
+    tokens = miner.counters.tokens_issued
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            SWITCH_DOMAIN,
+            SERVICE_TURN_OFF,
+            {ATTR_ENTITY_ID: entity_id(hass, init_integration, SWITCH_DOMAIN, "web_pools")},
+        )
+    assert err.value.translation_key == "monitor_only"
+    assert miner.counters.tokens_issued == tokens
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_button_the_firmware_lacks_goes(
+    hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
+) -> None:
+    """A button whose command the firmware turns out to lack goes after the refusal."""
+    miner.profile = replace(miner.profile, missing_commands=frozenset({"restore_power_pct"}))
+    button = entity_id(hass, init_integration, BUTTON_DOMAIN, "restore_power_percent")
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button})
+    assert err.value.translation_key == "unsupported_command"
+    await hass.async_block_till_done()
+    assert hass.states.get(button) is None
