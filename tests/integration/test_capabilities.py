@@ -8,8 +8,10 @@ where it is known.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -27,6 +29,7 @@ from homeassistant.components.select import (
     SERVICE_SELECT_OPTION,
 )
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.components.update import ATTR_INSTALLED_VERSION, ATTR_UPDATE_PERCENTAGE
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_HOST,
@@ -37,13 +40,15 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.whatsminer import firmware
 from custom_components.whatsminer.api.miner import Miner, create_miner
 from custom_components.whatsminer.api.models import ApiVersion
 from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, DOMAIN
@@ -554,3 +559,135 @@ async def test_button_the_firmware_lacks_goes(
     assert err.value.translation_key == "unsupported_command"
     await hass.async_block_till_done()
     assert hass.states.get(button) is None
+
+
+@pytest.mark.parametrize("v3_profile", ["m63s_hydro"])
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_heat_mode_reaches_the_miner(
+    hass: HomeAssistant, v3_miner: SimulatedMiner
+) -> None:
+    """The heat mode of a v3 hydro miner is written and read back from the miner."""
+    entry = await _setup(hass, _entry(v3_miner))
+    select = entity_id(hass, entry, SELECT_DOMAIN, "heat_mode")
+    await _call(
+        hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, {ATTR_ENTITY_ID: select, ATTR_OPTION: "heating"}
+    )
+    assert v3_miner.state.heat_mode == "heating"
+    state = hass.states.get(select)
+    assert state is not None
+    assert state.state == "heating"
+    assert state.attributes["reported_by_miner"] is True
+
+
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_led_auto_button(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
+    """LED automatic reaches a v3 miner whose LED flashes."""
+    entry = await _setup(hass, _entry(v3_miner))
+    v3_miner.state.led.mode = "manual"
+    await _call(
+        hass,
+        BUTTON_DOMAIN,
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: entity_id(hass, entry, BUTTON_DOMAIN, "led_auto")},
+    )
+    assert v3_miner.state.led.mode == "auto"
+
+
+V3_MORE_ACTIONS = [
+    (
+        "set_customer_message",
+        {"key": "msg1", "value": "rack 4"},
+        lambda m: m.state.customer_msg.get("msg1") == "rack 4",
+    ),
+    (
+        "set_network",
+        {
+            "mode": "static",
+            "ip": "192.168.1.50",
+            "netmask": "255.255.255.0",
+            "gateway": "192.168.1.1",
+            "dns": ["192.168.1.1"],
+        },
+        lambda m: m.state.network.proto == "static",
+    ),
+    ("factory_reset", {"confirm": True}, lambda m: m.state.api_enabled is False),
+    ("change_password", {"new_password": "n3w"}, lambda m: m.state.accounts["super"] == "n3w"),
+]
+
+
+@pytest.mark.parametrize(("action", "data", "check"), V3_MORE_ACTIONS)
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_admin_actions_reach_the_miner(
+    hass: HomeAssistant,
+    v3_miner: SimulatedMiner,
+    action: str,
+    data: dict[str, Any],
+    check: Callable[[SimulatedMiner], bool],
+) -> None:
+    """Network, password, factory reset and customer data work on v3 too."""
+    entry = await _setup(hass, _entry(v3_miner))
+    await _call(hass, DOMAIN, action, {"device_id": device_id(hass, entry), **data})
+    assert check(v3_miner)
+
+
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_download_logs(
+    hass: HomeAssistant, v3_simulator: MinerSimulator, v3_miner: SimulatedMiner
+) -> None:
+    """The logs of a v3 miner are saved as a file."""
+    entry = await _setup(hass, _entry(v3_miner))
+    v3_simulator.clock.advance(v3_miner.timing.log_delay_s + 1)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "download_logs",
+        {"device_id": device_id(hass, entry)},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert isinstance(response["size"], int)
+    assert response["size"] > 0
+
+
+@pytest.mark.usefixtures("speak_v3")
+async def test_v3_firmware_upgrade_with_progress(
+    hass: HomeAssistant,
+    v3_simulator: MinerSimulator,
+    v3_miner: SimulatedMiner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A firmware file reaches a v3 miner; the update entity shows progress and the new build."""
+    monkeypatch.setattr(firmware, "REBOOT_POLL_S", 0.01)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    image = tmp_path / "m60s.bin"
+    image.write_bytes(b"\x00" * 1000 + b"WHATSMINER-FW 20260401.16.Rel2" + b"\x00" * 200_000)
+    entry = await _setup(hass, _entry(v3_miner))
+    update = entity_id(hass, entry, "update", "firmware")
+    percentages: list[Any] = []
+
+    def follow(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            percentages.append(state.attributes.get(ATTR_UPDATE_PERCENTAGE))
+
+    unsub = async_track_state_change_event(hass, update, follow)
+    task = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "upgrade_firmware",
+            {"device_id": device_id(hass, entry), "path": str(image)},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    async with asyncio.timeout(10):
+        while v3_miner.state.reboot_until == 0:  # noqa: ASYNC110 - the simulator's state
+            await asyncio.sleep(0.01)
+    v3_simulator.clock.advance(v3_miner.timing.reboot_s + v3_miner.timing.btminer_restart_s + 1)
+    response = await task
+    unsub()
+    assert response == {"version": "20260401.16.Rel2"}
+    assert any(p is not None and 0 < p <= 100 for p in percentages)
+    state = hass.states.get(update)
+    assert state is not None
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "20260401.16.Rel2"
