@@ -50,7 +50,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer import firmware
 from custom_components.whatsminer.api.miner import Miner, create_miner
-from custom_components.whatsminer.api.models import ApiVersion
+from custom_components.whatsminer.api.models import ApiVersion, MinerSnapshot
+from custom_components.whatsminer.api.v2.miner import V2Miner
 from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, DOMAIN
 from custom_components.whatsminer.coordinator import WhatsMinerCoordinator
 from simulator import MinerSimulator, SimulatedMiner
@@ -691,3 +692,27 @@ async def test_v3_firmware_upgrade_with_progress(
     state = hass.states.get(update)
     assert state is not None
     assert state.attributes[ATTR_INSTALLED_VERSION] == "20260401.16.Rel2"
+
+
+async def test_power_limit_bound_from_the_firmware(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """Where the firmware says how much the miner may draw, that is the bound, even when the
+    limit was lowered before Home Assistant ever saw a higher one."""
+    miner.state.power_limit_w = 2000
+    poll = V2Miner.poll
+
+    async def poll_with_max(self: V2Miner) -> MinerSnapshot:
+        return replace(await poll(self), power_max_w=3600)
+
+    with patch.object(V2Miner, "poll", poll_with_max):
+        entry = await _setup(hass, mock_config_entry)
+        number = entity_id(hass, entry, NUMBER_DOMAIN, "power_limit")
+        state = hass.states.get(number)
+        assert state is not None
+        assert float(state.state) == 2000
+        assert state.attributes[ATTR_MAX] == 3600
+        await _call(
+            hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 3600}
+        )
+    assert miner.state.power_limit_w == 3600
