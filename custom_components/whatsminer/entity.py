@@ -7,17 +7,11 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.models import MinerSnapshot
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import WhatsMinerCoordinator
+from .profile import hardware_version
 
-
-def hardware_version(snapshot: MinerSnapshot) -> str | None:
-    """The control board platform and chip, e.g. "H6OS / K210"."""
-    if (version := snapshot.version) is None:
-        return None
-    parts = [part for part in (version.platform, version.chip) if part]
-    return " / ".join(parts) or None
+__all__ = ["WhatsMinerEntity", "hardware_version"]
 
 
 class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
@@ -31,17 +25,16 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
         self.entity_description = description
         mac = coordinator.mac
         self._attr_unique_id = f"{mac}_{description.key}"
-        snapshot = coordinator.data
-        info = snapshot.info
+        # The miner as last polled, or as remembered when set up while it was off.
+        profile = coordinator.profile
         self._attr_device_info = DeviceInfo(
             connections={(CONNECTION_NETWORK_MAC, mac)},
             identifiers={(DOMAIN, mac)},
             manufacturer=MANUFACTURER,
-            model=snapshot.model or (snapshot.version.miner_type if snapshot.version else None),
-            name=(info.hostname if info and info.hostname else None)
-            or coordinator.config_entry.title,
-            serial_number=info.miner_serial if info else None,
-            sw_version=snapshot.firmware_version,
-            hw_version=hardware_version(snapshot),
+            model=profile.model if profile else None,
+            name=(profile.hostname if profile else None) or coordinator.config_entry.title,
+            serial_number=profile.serial if profile else None,
+            sw_version=profile.firmware if profile else None,
+            hw_version=profile.hardware if profile else None,
             configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
         )
