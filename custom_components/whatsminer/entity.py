@@ -1,8 +1,8 @@
 """The base entity: device info, unique ids and availability shared by every platform.
 
 The coordinator may be set up without a snapshot (the miner was off: entities are created
-from the capabilities it had before). Such entities exist and are unavailable until the miner
-answers; nothing reads the missing snapshot meanwhile.
+from the capabilities of its stored profile). Such entities exist and are unavailable until
+the miner answers; nothing reads the missing snapshot meanwhile.
 """
 
 from __future__ import annotations
@@ -21,14 +21,9 @@ from .api.miner import Capabilities, Control
 from .api.models import MinerSnapshot
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import WhatsMinerCoordinator
+from .profile import hardware_version
 
-
-def hardware_version(snapshot: MinerSnapshot) -> str | None:
-    """The control board platform and chip, e.g. "H6OS / K210"."""
-    if (version := snapshot.version) is None:
-        return None
-    parts = [part for part in (version.platform, version.chip) if part]
-    return " / ".join(parts) or None
+__all__ = ["WhatsMinerEntity", "hardware_version", "has_control", "shown_by_control"]
 
 
 def has_control(coordinator: WhatsMinerCoordinator, control: Control) -> bool:
@@ -47,32 +42,6 @@ def shown_by_control[D: EntityDescription](
     return description
 
 
-def device_info(coordinator: WhatsMinerCoordinator) -> DeviceInfo:
-    """The miner's device, with what the latest snapshot tells (little while it is off)."""
-    mac = coordinator.mac
-    info = DeviceInfo(
-        connections={(CONNECTION_NETWORK_MAC, mac)},
-        identifiers={(DOMAIN, mac)},
-        manufacturer=MANUFACTURER,
-        name=coordinator.config_entry.title,
-        configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
-    )
-    if (snapshot := cast(MinerSnapshot | None, coordinator.data)) is None:
-        return info
-    miner_info = snapshot.info
-    info.update(
-        DeviceInfo(
-            model=snapshot.model or (snapshot.version.miner_type if snapshot.version else None),
-            serial_number=miner_info.miner_serial if miner_info else None,
-            sw_version=snapshot.firmware_version,
-            hw_version=hardware_version(snapshot),
-        )
-    )
-    if miner_info is not None and miner_info.hostname:
-        info["name"] = miner_info.hostname
-    return info
-
-
 class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     """An entity of one miner; `unique_id` is the miner's MAC plus the description key."""
 
@@ -82,8 +51,21 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
         """Attach the entity to the miner's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.mac}_{description.key}"
-        self._attr_device_info = device_info(coordinator)
+        mac = coordinator.mac
+        self._attr_unique_id = f"{mac}_{description.key}"
+        # The miner as last polled, or as remembered when set up while it was off.
+        profile = coordinator.profile
+        self._attr_device_info = DeviceInfo(
+            connections={(CONNECTION_NETWORK_MAC, mac)},
+            identifiers={(DOMAIN, mac)},
+            manufacturer=MANUFACTURER,
+            model=profile.model if profile else None,
+            name=(profile.hostname if profile else None) or coordinator.config_entry.title,
+            serial_number=profile.serial if profile else None,
+            sw_version=profile.firmware if profile else None,
+            hw_version=profile.hardware if profile else None,
+            configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
+        )
 
     @property
     def snapshot(self) -> MinerSnapshot | None:

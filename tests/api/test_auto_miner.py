@@ -5,6 +5,7 @@ the pure delegation, a mock backend."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from unittest.mock import MagicMock
@@ -35,6 +36,7 @@ from custom_components.whatsminer.api.v3.miner import V3Miner
 from simulator import MinerSimulator, SimClock, SimulatedMiner, Timing
 
 from .conftest import FakeClock
+from .fake_miner import FakeMiner
 from .fake_v3 import free_port
 
 V3_IMAGE = b"\x00" * 1000 + b"WHATSMINER-FW api=3 20260312.16.REL3" + b"\x00" * 1000
@@ -434,3 +436,27 @@ async def test_firmware_change_on_the_same_api(monkeypatch: pytest.MonkeyPatch) 
     assert auto.mock.poll.await_count == 3  # same API: the snapshot stands
     auto.mock.invalidate_cache.assert_called_once_with()
     auto.mock.adopt.assert_called_once()
+
+
+async def test_detected_v2_writes_without_reading_the_version_again(miner: FakeMiner) -> None:
+    """Detection read get_version: the first write needs no second read (bench: 11
+    connections for ten writes, as pyasic)."""
+    auto = AutoMiner("127.0.0.1", password="admin", v2_port=miner.port, v3_port=free_port())
+    assert auto.host == "127.0.0.1"
+    await auto.set_led_auto()
+    assert miner.commands == {
+        "get_version": 1,
+        "get_miner_info": 1,
+        "get_token": 1,
+        "tokens_issued": 1,
+        "set_led": 1,
+    }
+    auto.set_password("admin")  # a new client keeps what detection learned
+    await auto.set_led_auto()
+    assert miner.commands["get_version"] == 1
+
+
+async def test_concurrent_first_calls_detect_once(miner: FakeMiner) -> None:
+    auto = AutoMiner("127.0.0.1", password="admin", v2_port=miner.port, v3_port=free_port())
+    await asyncio.gather(auto.poll(), auto.poll(), auto.get_pools())
+    assert auto.detections == 1

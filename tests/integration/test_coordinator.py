@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.whatsminer.api.models import MinerSnapshot
+from custom_components.whatsminer.const import DEFAULT_SCAN_INTERVAL
 from simulator import SimulatedMiner
 
 from .helpers import next_poll, state_of
@@ -23,10 +27,11 @@ async def test_unavailable_while_unreachable(
     """Entities go unavailable when the miner stops answering, and come back with it."""
     assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
 
+    coordinator = init_integration.runtime_data
     miner.faults.offline = True
     caplog.clear()
     for _ in range(3):
-        await next_poll(hass, freezer)
+        await next_poll(hass, freezer, coordinator.update_interval)
         assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
         assert state_of(hass, init_integration, "switch", "mining").state == (STATE_UNAVAILABLE)
     lost = [r for r in caplog.records if r.levelname == "ERROR"]
@@ -35,12 +40,51 @@ async def test_unavailable_while_unreachable(
 
     miner.faults.offline = False
     caplog.clear()
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await next_poll(hass, freezer, coordinator.update_interval)
+    await next_poll(hass, freezer, coordinator.update_interval)
     assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
     back = [r for r in caplog.records if "recovered" in r.getMessage()]
     assert len(back) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_backoff_while_unreachable(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each poll without an answer doubles the interval, up to ten minutes; one answer
+    brings the configured interval back. Nothing is polled in between."""
+    coordinator = init_integration.runtime_data
+    assert coordinator.update_interval == DEFAULT_SCAN_INTERVAL
+    polls = 0
+    poll = coordinator.miner.poll
+
+    async def counted() -> MinerSnapshot:
+        nonlocal polls
+        polls += 1
+        return await poll()
+
+    coordinator.miner.poll = counted  # type: ignore[method-assign]
+    miner.faults.offline = True
+    await next_poll(hass, freezer)
+    assert polls == 1
+    seen = [int(coordinator.update_interval.total_seconds())]
+    for attempt in range(1, 7):
+        # Half way through the longer interval nothing happens ...
+        await next_poll(hass, freezer, coordinator.update_interval / 2)
+        assert polls == attempt
+        # ... then one poll fails, and the next waits longer still.
+        await next_poll(hass, freezer, coordinator.update_interval / 2 + timedelta(seconds=1))
+        assert polls == attempt + 1
+        seen.append(int(coordinator.update_interval.total_seconds()))
+    assert seen == [60, 120, 240, 480, 600, 600, 600]
+
+    miner.faults.offline = False
+    await next_poll(hass, freezer, coordinator.update_interval)
+    assert coordinator.last_update_success
+    assert coordinator.update_interval == DEFAULT_SCAN_INTERVAL
 
 
 async def test_different_miner_appears(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.whatsminer.const import DOMAIN
+from custom_components.whatsminer.api.models import ApiVersion
+from custom_components.whatsminer.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.whatsminer.profile import async_get_profiles
 from simulator import SimulatedMiner
 
 from .helpers import next_poll, state_of
@@ -132,3 +136,116 @@ async def test_firmware_change_updates_device(
     assert device.sw_version == "20240315.12.REL"
     update = state_of(hass, init_integration, "update", "firmware")
     assert update.attributes["installed_version"] == "20240315.12.REL"
+
+
+async def test_start_with_the_miner_off(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A miner seen before and off at start-up (smart plug, breaker): set up at once from
+    its stored profile, entities there and unavailable, logged once; polled with a growing
+    interval; alive on the first good poll. No set-up retry loop."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    entities = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), mock_config_entry.entry_id)
+    }
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    miner.faults.offline = True  # switched off for the night
+    caplog.clear()
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    coordinator = mock_config_entry.runtime_data
+    assert coordinator.data is None
+    assert coordinator.capabilities.api is ApiVersion.V2
+    assert coordinator.capabilities.reports("summary.hashrate_ths")
+    states = [hass.states.get(entity) for entity in entities]
+    assert all(state is not None and state.state == STATE_UNAVAILABLE for state in states)
+    device = dr.async_get(hass).async_get_device_by_connection(
+        (dr.CONNECTION_NETWORK_MAC, format_mac(miner.state.mac)), mock_config_entry.entry_id
+    )
+    assert device is not None
+    assert device.model == "M30S+VE40"
+    warnings = [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+    assert len([r for r in warnings if r.name.startswith("custom_components")]) == 1
+
+    intervals = []
+    for _ in range(3):
+        await next_poll(hass, freezer, coordinator.update_interval)
+        intervals.append(coordinator.update_interval.total_seconds())
+    assert intervals == [120, 240, 480]
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+    miner.faults.offline = False  # morning
+    await next_poll(hass, freezer, coordinator.update_interval)
+    assert coordinator.data is not None
+    assert coordinator.update_interval == DEFAULT_SCAN_INTERVAL
+    assert float(state_of(hass, mock_config_entry, "sensor", "hashrate").state) > 0
+    assert all(
+        (state := hass.states.get(entity)) is not None and state.state != STATE_UNAVAILABLE
+        for entity in entities
+        if entity.startswith(("sensor.", "binary_sensor."))
+        and (state := hass.states.get(entity)) is not None
+        and state.attributes.get("restored") is not True
+    )
+
+
+async def test_never_seen_miner_off_is_retried(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without a stored profile there is nothing to create entities from: set-up retries."""
+    miner.faults.offline = True
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_migrate_version_1(hass: HomeAssistant, miner: SimulatedMiner) -> None:
+    """An entry of version 1 (API v2 only) keeps working: port -> v2 port, API v2."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=format_mac(miner.state.mac),
+        data={"host": miner.host, "port": miner.port, "password": "admin"},
+        version=1,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.version == 2
+    assert entry.data == {
+        "host": miner.host,
+        "v2_port": miner.port,
+        "v3_port": 4433,
+        "api": "v2",
+        "password": "admin",
+    }
+
+
+async def test_entry_from_the_future_is_refused(hass: HomeAssistant, miner: SimulatedMiner) -> None:
+    """An entry written by a newer version is not touched."""
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="00:11:22:33:44:55", data={}, version=3)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_removed_entry_forgets_its_profile(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """The stored profile goes with the entry."""
+    profiles = await async_get_profiles(hass)
+    assert profiles.get(init_integration.entry_id) is not None
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert profiles.get(init_integration.entry_id) is None

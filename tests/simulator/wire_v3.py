@@ -80,25 +80,29 @@ class Conn:
         return await asyncio.wait_for(self.reader.read(), wait_s) == b""
 
 
-async def read(port: int, cmd: str, param: Any = None, **extra: Any) -> Any:
-    body: dict[str, Any] = {"cmd": cmd, **extra}
+async def read(port: int, cmd: str, param: Any = None, *, host: str = HOST) -> Any:
+    body: dict[str, Any] = {"cmd": cmd}
     if param is not None:
         body["param"] = param
-    async with Conn(port) as conn:
+    async with Conn(port, host) as conn:
         return await conn.request(body)
 
 
 class Client:
     """Writes with per-command tokens (salt fetched once, refetched on -4)."""
 
-    def __init__(self, port: int, password: str = "pw2026", account: str = "super") -> None:
+    def __init__(
+        self, port: int, password: str = "pw2026", account: str = "super", host: str = HOST
+    ) -> None:
         self.port = port
         self.password = password
         self.account = account
+        self.host = host
         self.salt = ""
 
     async def fetch_salt(self) -> str:
-        self.salt = (await read(self.port, "get.device.info", "salt"))["msg"]["salt"]
+        reply = await read(self.port, "get.device.info", "salt", host=self.host)
+        self.salt = reply["msg"]["salt"]
         return self.salt
 
     async def build(
@@ -116,9 +120,12 @@ class Client:
             body["param"] = param
         return body
 
+    async def framed(self, cmd: str, param: Any = None) -> bytes:
+        return frame(json.dumps(await self.build(cmd, param)).encode())
+
     async def write(
         self, cmd: str, param: Any = None, *, secret: bool = False, pkcs7: bool = True
     ) -> Any:
         body = await self.build(cmd, param, secret=secret, pkcs7=pkcs7)
-        async with Conn(self.port) as conn:
+        async with Conn(self.port, self.host) as conn:
             return await conn.request(body)

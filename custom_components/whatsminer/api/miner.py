@@ -631,6 +631,8 @@ class AutoMiner(Miner):
 
     async def _detect(self) -> None:
         async with self._detect_lock:
+            if self._backend is not None and not self._detect_due:
+                return  # another task detected while this one waited
             self.detections += 1
             detection = await detect(
                 self._host,
@@ -650,7 +652,8 @@ class AutoMiner(Miner):
             return False
         return True
 
-    async def _ready(self) -> Miner:
+    async def ready(self) -> Miner:
+        """The backend, detecting first when that is due."""
         if self._backend is None or self._detect_due:
             await self._detect()
         assert self._backend is not None
@@ -667,16 +670,16 @@ class AutoMiner(Miner):
             self._v3_recheck_at = self._clock() + V3_RECHECK_S
 
     async def _read[T](self, call: Callable[[Miner], Awaitable[T]]) -> T:
-        backend = await self._ready()
+        backend = await self.ready()
         try:
             return await call(backend)
         except WhatsMinerError as err:
             if not _lost_protocol(err) or not await self._redetect():
                 raise
-        return await call(await self._ready())
+        return await call(await self.ready())
 
     async def _write[T](self, call: Callable[[Miner], Awaitable[T]]) -> T:
-        backend = await self._ready()
+        backend = await self.ready()
         try:
             return await call(backend)
         except WhatsMinerError as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import suppress
+import dataclasses
 from dataclasses import dataclass
 import json
 import logging
@@ -49,6 +50,7 @@ from ..models import (
 from . import validation as check_param
 from .crypto import TokenKeys, decrypt, derive_keys, encrypt_request
 from .parsers import (
+    boards_in_summary_units,
     integer,
     parse_boards,
     parse_devdetails,
@@ -374,9 +376,11 @@ class WhatsMinerClient:
         if firmware and self._status_firmware and firmware != self._status_firmware:
             self._slow_due = True  # new firmware: re-read version and friends next time
         self._status_firmware = firmware or self._status_firmware
+        if summary.coolant_temp_c is None and status and status.coolant_temp_c is not None:
+            summary = dataclasses.replace(summary, coolant_temp_c=status.coolant_temp_c)
         return MinerSnapshot(
             summary=summary,
-            boards=boards,
+            boards=boards_in_summary_units(boards, summary),
             pools=pools,
             status=status,
             error_codes=errors,

@@ -197,7 +197,8 @@ class WhatsMinerV3Client:
 
     async def _write(self, cmd: str, param: Any = None, *, exchange: Exchange | None = None) -> Any:
         """One authenticated write; its checked `msg`. See the module docstring."""
-        for attempt in (1, 2):
+        refreshed: DeviceInfo | None = None
+        while True:
             password = self._write_password(cmd)
             request = signed_request(
                 cmd,
@@ -214,13 +215,14 @@ class WhatsMinerV3Client:
             self._miner_clock.update(reply.get("when"))
             if reply_code(reply) not in AUTH_FAILURE_CODES:
                 return check(cmd, reply)
+            if refreshed is not None:  # refused twice
+                raise self._refusal(cmd, reply, refreshed, password)
             # Refused, so it did not run: refresh the salt (and the write switch) once.
             self._salt = None
             self.salt_requests += 1
-            info = await self.get_device_info()
-            if attempt == 2 or info.write_access is False or password == DEFAULT_PASSWORD:
-                raise self._refusal(cmd, reply, info, password)
-        raise AssertionError("unreachable")  # pragma: no cover
+            refreshed = await self.get_device_info()
+            if refreshed.write_access is False or password == DEFAULT_PASSWORD:
+                raise self._refusal(cmd, reply, refreshed, password)
 
     @staticmethod
     def _refusal(
@@ -243,6 +245,12 @@ class WhatsMinerV3Client:
         return PermissionDeniedError(
             f"'{cmd}' refused: no permission (wrong password?)", code=code, msg=msg
         )
+
+    async def command(self, cmd: str, param: Any = None) -> Any:
+        """Any command as named (the command line): get.* plain, set.* signed; its `msg`."""
+        if cmd.startswith("set."):
+            return await self._write(cmd, param)
+        return await self._read(cmd, param)
 
     # ---- reads ---------------------------------------------------------------------------
 
