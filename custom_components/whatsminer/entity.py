@@ -84,7 +84,14 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
 
     @callback
     def async_remove_if_unsupported(self, control: Control) -> None:
-        """The firmware refused `control` as unknown: the entity goes (it would only fail)."""
+        """The firmware refused `control` as unknown: the entity goes (it would only fail).
+
+        It is disabled by the integration rather than deleted, so it stays gone after a
+        restart too (a new client learns the refusal only by trying again); after a firmware
+        upgrade that has the command, the owner can enable it again.
+        """
         if self.capabilities.has(control) or self.registry_entry is None:
             return
-        er.async_get(self.hass).async_remove(self.entity_id)
+        er.async_get(self.hass).async_update_entity(
+            self.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+        )

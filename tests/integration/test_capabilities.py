@@ -448,6 +448,13 @@ async def test_legacy_mining_at_boot_refused_in_words(
     assert hass.states.get(switch) is None
     coordinator: WhatsMinerCoordinator = init_integration.runtime_data
     assert "mining_at_boot" not in coordinator.capabilities.controls
+    entry = er.async_get(hass).async_get(switch)
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    # Still gone after a restart, although a new client would offer the command again.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(switch) is None
 
 
 async def test_entities_exist_unavailable_without_a_snapshot(
