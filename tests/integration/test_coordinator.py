@@ -33,9 +33,7 @@ async def test_unavailable_while_unreachable(
     for _ in range(3):
         await next_poll(hass, freezer, coordinator.update_interval)
         assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
-        assert state_of(hass, init_integration, "binary_sensor", "mining").state == (
-            STATE_UNAVAILABLE
-        )
+        assert state_of(hass, init_integration, "switch", "mining").state == (STATE_UNAVAILABLE)
     lost = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(lost) == 1
     assert miner.host in lost[0].getMessage()
@@ -97,7 +95,7 @@ async def test_different_miner_appears(
 ) -> None:
     """When another miner takes over the address, its data is not shown as this miner's."""
     miner.state.mac = "AA:BB:CC:DD:EE:FF"
-    init_integration.runtime_data.miner.client.invalidate_cache()
+    init_integration.runtime_data.miner.invalidate_cache()
     await next_poll(hass, freezer)
     assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
     assert init_integration.runtime_data.last_exception is not None
@@ -114,13 +112,13 @@ async def test_mining_process_down_stays_available(
     miner.faults.btminer_down = True
     await next_poll(hass, freezer)
     assert state_of(hass, init_integration, "sensor", "hashrate").state == "0.0"
-    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, init_integration, "switch", "mining").state == "off"
     assert state_of(hass, init_integration, "sensor", "temperature").state == "unknown"
 
     miner.faults.btminer_down = False
     await next_poll(hass, freezer)
     assert float(state_of(hass, init_integration, "sensor", "hashrate").state) > 0
-    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "on"
+    assert state_of(hass, init_integration, "switch", "mining").state == "on"
 
 
 async def test_setup_while_mining_process_down(
@@ -134,11 +132,11 @@ async def test_setup_while_mining_process_down(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, mock_config_entry, "switch", "mining").state == "off"
     assert hass.states.get("sensor.whatsminer_temperature") is None
 
     miner.faults.btminer_down = False
     await next_poll(hass, freezer)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert float(state_of(hass, mock_config_entry, "sensor", "temperature").state) > 0
-    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "on"
+    assert state_of(hass, mock_config_entry, "switch", "mining").state == "on"
