@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, ip_interface
 from typing import Any
 
@@ -54,6 +54,7 @@ from .api.miner import (
     DEFAULT_V2_PORT,
     DEFAULT_V3_PORT,
     Detection,
+    create_miner,
     detect,
 )
 from .api.models import ApiVersion
@@ -84,6 +85,7 @@ SEARCH_PREFIX = 24
 SEARCH_CONCURRENCY = 64
 SEARCH_PROBE_TIMEOUT_S = 3.0
 SEARCH_TIMEOUT_S = 60.0
+DETECT_TIMEOUT_S = 3.0  # per probe when the user enters an address
 PROGRESS_STEP = 8  # report progress every this many probes
 
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -163,13 +165,41 @@ async def async_search_targets(hass: HomeAssistant) -> list[SearchTarget]:
     return list(targets)
 
 
+async def async_identify(
+    host: str,
+    v2_port: int,
+    v3_port: int,
+    timeout: float = DETECT_TIMEOUT_S,  # noqa: ASYNC109 - per probe, as detect()
+) -> Detection:
+    """Detect the API; where detection did not learn the MAC or the model (API v2 firmware
+    answers get_version without them), one read of the miner (no password) fills them in."""
+    found = await detect(host, v2_port=v2_port, v3_port=v3_port, timeout=timeout)
+    if found.mac and found.model:
+        return found
+    miner = create_miner(
+        host, found.api, password=None, v2_port=v2_port, v3_port=v3_port, timeout=timeout
+    )
+    try:
+        snapshot = await miner.poll()
+    except WhatsMinerError as err:
+        LOGGER.debug("%s: no identity beyond detection: %s", host, err)
+        return found
+    finally:
+        await miner.close()
+    info = snapshot.info
+    return replace(
+        found,
+        mac=found.mac or snapshot.mac,
+        model=found.model or snapshot.model,
+        hostname=found.hostname or (info.hostname if info else None),
+    )
+
+
 async def _async_probe(host: str, v2_port: int, v3_port: int) -> Target | None:
     """Ask whatever listens at host (both API ports) who it is; None unless a WhatsMiner."""
     try:
         async with asyncio.timeout(SEARCH_PROBE_TIMEOUT_S * 3):
-            found = await detect(
-                host, v2_port=v2_port, v3_port=v3_port, timeout=SEARCH_PROBE_TIMEOUT_S
-            )
+            found = await async_identify(host, v2_port, v3_port, SEARCH_PROBE_TIMEOUT_S)
     except WhatsMinerError, TimeoutError:
         return None
     if not found.mac:
@@ -208,7 +238,7 @@ async def async_search(
 async def async_detect(host: str, v2_port: int, v3_port: int) -> tuple[Target | None, str | None]:
     """Detect the miner's API: (target, None) or (None, error key)."""
     try:
-        found = await detect(host, v2_port=v2_port, v3_port=v3_port)
+        found = await async_identify(host, v2_port, v3_port)
     except NotAWhatsMinerError:
         return None, "not_whatsminer"
     except WhatsMinerError:

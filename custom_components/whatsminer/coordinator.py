@@ -134,9 +134,9 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
 
     @callback
     def async_start_from_profile(self) -> None:
-        """The miner did not answer at start-up: run on the stored profile until it does."""
+        """The miner did not answer at start-up: run on the stored profile until it does
+        (the failed first poll already set the longer interval)."""
         self._set_up_from_profile = True
-        self._back_off()
 
     def _back_off(self) -> None:
         """One more poll without an answer: wait twice as long next time (bounded)."""

@@ -42,6 +42,31 @@ def shown_by_control[D: EntityDescription](
     return description
 
 
+def device_info(coordinator: WhatsMinerCoordinator) -> DeviceInfo:
+    """The miner's device: as last polled, or as remembered (profile.py) while it is off."""
+    mac = coordinator.mac
+    info = DeviceInfo(
+        connections={(CONNECTION_NETWORK_MAC, mac)},
+        identifiers={(DOMAIN, mac)},
+        manufacturer=MANUFACTURER,
+        name=coordinator.config_entry.title,
+        configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
+    )
+    if (profile := coordinator.profile) is None:
+        return info
+    info.update(
+        DeviceInfo(
+            model=profile.model,
+            serial_number=profile.serial,
+            sw_version=profile.firmware,
+            hw_version=profile.hardware,
+        )
+    )
+    if profile.hostname:
+        info["name"] = profile.hostname
+    return info
+
+
 class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     """An entity of one miner; `unique_id` is the miner's MAC plus the description key."""
 
@@ -51,21 +76,8 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
         """Attach the entity to the miner's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        mac = coordinator.mac
-        self._attr_unique_id = f"{mac}_{description.key}"
-        # The miner as last polled, or as remembered when set up while it was off.
-        profile = coordinator.profile
-        self._attr_device_info = DeviceInfo(
-            connections={(CONNECTION_NETWORK_MAC, mac)},
-            identifiers={(DOMAIN, mac)},
-            manufacturer=MANUFACTURER,
-            model=profile.model if profile else None,
-            name=(profile.hostname if profile else None) or coordinator.config_entry.title,
-            serial_number=profile.serial if profile else None,
-            sw_version=profile.firmware if profile else None,
-            hw_version=profile.hardware if profile else None,
-            configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
-        )
+        self._attr_unique_id = f"{coordinator.mac}_{description.key}"
+        self._attr_device_info = device_info(coordinator)
 
     @property
     def snapshot(self) -> MinerSnapshot | None:

@@ -273,21 +273,34 @@ async def test_not_a_whatsminer(
     assert result["step_id"] == "password"
 
 
-@pytest.mark.parametrize(
-    ("patched", "error"),
-    [
-        ({"side_effect": RuntimeError("boom")}, "unknown"),
-        ({"return_value": Detection(api=ApiVersion.V2, port=4028)}, "no_mac"),
-    ],
-)
 async def test_detection_unexpected_then_recovery(
-    hass: HomeAssistant, miner: SimulatedMiner, patched: dict[str, Any], error: str
+    hass: HomeAssistant, miner: SimulatedMiner
 ) -> None:
-    """An unexpected failure or a miner without a MAC is reported, then the flow recovers."""
+    """An unexpected failure while detecting is reported, then the flow recovers."""
     flow_id = await _start(hass)
-    with patch.object(config_flow, "detect", **patched):
+    with patch.object(config_flow, "detect", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == {"base": "unknown"}
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["step_id"] == "password"
+
+
+async def test_identity_read_after_detection(hass: HomeAssistant, miner: SimulatedMiner) -> None:
+    """Detection without MAC or model is completed by one read of the miner; a miner that
+    cannot tell its MAC is refused (it could not be told apart), then the flow recovers."""
+    bare = Detection(api=ApiVersion.V2, port=miner.port)
+    flow_id = await _start(hass)
+    with patch.object(config_flow, "detect", return_value=bare):
+        result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+        assert result["step_id"] == "password"
+        assert result["description_placeholders"]["model"] == "M30S+VE40"
+        hass.config_entries.flow.async_abort(flow_id)
+
+        flow_id = await _start(hass)
+        miner.faults.offline = True  # the read after detection fails: no MAC
+        result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+        assert result["errors"] == {"base": "no_mac"}
+    miner.faults.offline = False
     result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
     assert result["step_id"] == "password"
 
@@ -431,6 +444,7 @@ async def test_search_is_bounded_in_time(hass: HomeAssistant, miner: SimulatedMi
 
 async def test_search_skips_miner_without_mac(hass: HomeAssistant, miner: SimulatedMiner) -> None:
     """A miner that does not tell its MAC cannot be offered."""
+    miner.faults.offline = True
     with patch.object(config_flow, "detect", return_value=Detection(api=ApiVersion.V2, port=1)):
         result = await _search(hass, [_target(miner)])
     assert result["reason"] == "no_miners_found"

@@ -95,7 +95,7 @@ async def test_different_miner_appears(
 ) -> None:
     """When another miner takes over the address, its data is not shown as this miner's."""
     miner.state.mac = "AA:BB:CC:DD:EE:FF"
-    init_integration.runtime_data.miner.client.invalidate_cache()
+    init_integration.runtime_data.miner.invalidate_cache()
     await next_poll(hass, freezer)
     assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
     assert init_integration.runtime_data.last_exception is not None

@@ -23,13 +23,8 @@ CLIENT_TIMEOUT_S = 1.0
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    enable_custom_integrations: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load this repository's custom integration."""
-    from tests import detect_shim  # TEMPORARY until branch detect is merged
-
-    detect_shim.install(monkeypatch)
 
 
 @pytest.fixture
