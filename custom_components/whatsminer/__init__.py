@@ -7,6 +7,7 @@ starts without loading Home Assistant.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .const import DOMAIN
@@ -49,18 +50,90 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
-    """Set up one miner."""
+    """Set up one miner; from its stored profile when it does not answer.
+
+    A miner never seen before is retried (ConfigEntryNotReady) until it answers. A miner
+    seen before gets its device and entities at once, unavailable until it answers, and is
+    polled with a growing interval meanwhile (no set-up retry loop).
+    """
+    from homeassistant.exceptions import ConfigEntryNotReady  # noqa: PLC0415
+
+    from .const import LOGGER  # noqa: PLC0415
     from .coordinator import WhatsMinerCoordinator  # noqa: PLC0415
+    from .profile import async_get_profiles  # noqa: PLC0415
     from .repairs import async_setup_repairs  # noqa: PLC0415
 
-    coordinator = WhatsMinerCoordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
+    profiles = await async_get_profiles(hass)
+    coordinator = WhatsMinerCoordinator(hass, entry, profiles=profiles)
+    try:
+        # Connect only when it is this miner's turn: a start-up of hundreds of miners keeps
+        # a handful of first polls in flight, so none holds a connection open while the
+        # event loop is busy creating other miners' entities.
+        async with _first_refresh_slots(hass):
+            await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        if coordinator.profile is None:
+            raise
+        LOGGER.warning(
+            "%s (%s) does not answer (%s); set up as last seen, unavailable until it answers",
+            entry.title,
+            entry.data["host"],
+            err.__cause__ or err,
+        )
+        coordinator.async_start_from_profile()
     entry.runtime_data = coordinator
     async_setup_repairs(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
+def _first_refresh_slots(hass: HomeAssistant) -> asyncio.Semaphore:
+    """The semaphore every entry's first refresh takes (one per Home Assistant)."""
+    from .const import FIRST_REFRESH_CONCURRENCY  # noqa: PLC0415
+
+    key = f"{DOMAIN}_first_refresh"
+    slots: asyncio.Semaphore | None = hass.data.get(key)
+    if slots is None:
+        slots = hass.data[key] = asyncio.Semaphore(FIRST_REFRESH_CONCURRENCY)
+    return slots
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
     """Unload one miner."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded: bool = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.miner.close()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> None:
+    """Forget the removed miner's stored profile."""
+    from .profile import async_get_profiles  # noqa: PLC0415
+
+    (await async_get_profiles(hass)).async_remove(entry.entry_id)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
+    """Version 1 entries (API v2 only: host, port, password) to version 2."""
+    from homeassistant.const import CONF_PORT  # noqa: PLC0415
+
+    from .api.miner import DEFAULT_V2_PORT, DEFAULT_V3_PORT  # noqa: PLC0415
+    from .api.models import ApiVersion  # noqa: PLC0415
+    from .const import (  # noqa: PLC0415
+        CONF_API,
+        CONF_V2_PORT,
+        CONF_V3_PORT,
+        ENTRY_VERSION,
+        LOGGER,
+    )
+
+    if entry.version > ENTRY_VERSION:
+        return False  # written by a newer version of the integration
+    if entry.version == 1:
+        data = dict(entry.data)
+        data.setdefault(CONF_V2_PORT, data.pop(CONF_PORT, DEFAULT_V2_PORT))
+        data.setdefault(CONF_V3_PORT, DEFAULT_V3_PORT)
+        data.setdefault(CONF_API, str(ApiVersion.V2))
+        hass.config_entries.async_update_entry(entry, data=data, version=ENTRY_VERSION)
+        LOGGER.debug("Migrated %s to entry version %s", entry.title, ENTRY_VERSION)
+    return True

@@ -14,9 +14,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.miner import Control
 from .api.models import MinerSnapshot
 from .coordinator import WhatsMinerConfigEntry
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, shown_by_control
 from .sensor import error_codes
 
 PARALLEL_UPDATES = 0
@@ -27,6 +28,7 @@ class WhatsMinerBinarySensorEntityDescription(BinarySensorEntityDescription):
     """A binary sensor read from the snapshot."""
 
     value_fn: Callable[[MinerSnapshot], bool | None]
+    shown_by: Control | None = None  # a control entity shows it: disabled by default then
 
 
 BINARY_SENSORS: tuple[WhatsMinerBinarySensorEntityDescription, ...] = (
@@ -34,6 +36,7 @@ BINARY_SENSORS: tuple[WhatsMinerBinarySensorEntityDescription, ...] = (
         key="mining",
         translation_key="mining",
         device_class=BinarySensorDeviceClass.RUNNING,
+        shown_by=Control.MINING,
         value_fn=lambda s: s.mining,
     ),
     WhatsMinerBinarySensorEntityDescription(
@@ -59,7 +62,10 @@ async def async_setup_entry(
 ) -> None:
     """Set up the binary sensors of one miner."""
     coordinator = entry.runtime_data
-    async_add_entities(WhatsMinerBinarySensor(coordinator, d) for d in BINARY_SENSORS)
+    async_add_entities(
+        WhatsMinerBinarySensor(coordinator, shown_by_control(coordinator, d, d.shown_by))
+        for d in BINARY_SENSORS
+    )
 
 
 class WhatsMinerBinarySensor(WhatsMinerEntity, BinarySensorEntity):
@@ -70,4 +76,6 @@ class WhatsMinerBinarySensor(WhatsMinerEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """The value in the latest snapshot."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        if (snapshot := self.snapshot) is None:
+            return None
+        return self.entity_description.value_fn(snapshot)

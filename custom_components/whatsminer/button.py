@@ -15,11 +15,11 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .api.miner import Miner
+from .api.miner import Control, Miner
 from .api.models import LedColor
 from .const import LOGGER
 from .coordinator import WhatsMinerConfigEntry
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, has_control
 from .helpers import async_miner_action
 
 PARALLEL_UPDATES = 1
@@ -30,6 +30,7 @@ class WhatsMinerButtonEntityDescription(ButtonEntityDescription):
     """A command without parameters."""
 
     press_fn: Callable[[Miner], Awaitable[Any]]
+    control: Control  # the command it needs: no button where the firmware lacks it
     # Undone by itself after `undo_after` (identify: the LED goes back to showing faults).
     undo_fn: Callable[[Miner], Awaitable[Any]] | None = None
     undo_after: timedelta = timedelta(minutes=2)
@@ -38,18 +39,21 @@ class WhatsMinerButtonEntityDescription(ButtonEntityDescription):
 BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
     WhatsMinerButtonEntityDescription(
         key="restart_mining",
+        control=Control.RESTART_MINING,
         translation_key="restart_mining",
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda miner: miner.restart_mining(),
     ),
     WhatsMinerButtonEntityDescription(
         key="reboot",
+        control=Control.REBOOT,
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda miner: miner.reboot(),
     ),
     WhatsMinerButtonEntityDescription(
         key="identify",
+        control=Control.LED,
         device_class=ButtonDeviceClass.IDENTIFY,
         entity_category=EntityCategory.DIAGNOSTIC,
         press_fn=lambda miner: miner.set_led(LedColor.RED),
@@ -57,6 +61,7 @@ BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
     ),
     WhatsMinerButtonEntityDescription(
         key="led_auto",
+        control=Control.LED,
         translation_key="led_auto",
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda miner: miner.set_led_auto(),
@@ -64,6 +69,7 @@ BUTTONS: tuple[WhatsMinerButtonEntityDescription, ...] = (
     # restore_power_pct is in later manuals only (not in the v2.0.5 document): off by default.
     WhatsMinerButtonEntityDescription(
         key="restore_power_percent",
+        control=Control.RESTORE_POWER_PERCENT,
         translation_key="restore_power_percent",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
@@ -78,7 +84,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the buttons of one miner."""
-    async_add_entities(WhatsMinerButton(entry.runtime_data, description) for description in BUTTONS)
+    coordinator = entry.runtime_data
+    async_add_entities(
+        WhatsMinerButton(coordinator, description)
+        for description in BUTTONS
+        if has_control(coordinator, description.control)
+    )
 
 
 class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
@@ -92,10 +103,18 @@ class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
         await super().async_added_to_hass()
         self.async_on_remove(self._cancel_undo)
 
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and self.capabilities.has(self.entity_description.control)
+
     @override
     async def async_press(self) -> None:
         self._cancel_undo()
-        await async_miner_action(self.coordinator, self.entity_description.press_fn)
+        try:
+            await async_miner_action(self.coordinator, self.entity_description.press_fn)
+        finally:
+            self.async_remove_if_unsupported(self.entity_description.control)
         if self.entity_description.undo_fn is not None:
             self._unsub_undo = async_call_later(
                 self.hass, self.entity_description.undo_after, self._async_undo_due

@@ -1,16 +1,25 @@
-"""Config flows: add a miner by address or by searching the network, reauth, reconfigure.
+"""Config flows: add a miner in one step (its API is detected), reauth, reconfigure, options.
+
+Adding a miner: the user enters its address (the two API ports sit in a collapsed section),
+the flow detects which API the firmware speaks (`detect()`: v3 on 4433 first, else v2 on
+4028), then shows what it found and asks for the password of that API's write account:
+`admin` on v2, `super` on v3. The password is optional: without it, or when the miner refuses
+writes for a reason its owner fixes on the miner (write API off, factory password on v3, no
+permission), the miner can be added monitor only: every reading, no controls, and a repair
+that says how to enable writes. A plainly wrong password is an error to correct.
 
 DHCP discovery is deliberately not offered: MicroBT control boards use network chips of
 several vendors (no MAC prefix of their own) and owners rename the default "WhatsMiner"
 hostname, so a DHCP match would miss miners and catch other devices. Instead the user can
-ask for a search of the local subnets, which confirms every answer on port 4028.
+leave the address empty to search the local subnets, which confirms every answer with the
+same detection (both ports).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, ip_interface
 from typing import Any
 
@@ -20,8 +29,9 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -36,22 +46,28 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from .api.errors import (
-    AuthenticationError,
-    NotAWhatsMinerError,
-    TokenLimitError,
-    UnsupportedFirmwareError,
-    WhatsMinerError,
-    WriteApiDisabledError,
+from .access import async_check_password
+from .api.errors import NotAWhatsMinerError, WhatsMinerError
+from .api.miner import (
+    ACCOUNTS,
+    DEFAULT_PASSWORDS,
+    DEFAULT_V2_PORT,
+    DEFAULT_V3_PORT,
+    Detection,
+    create_miner,
+    detect,
 )
-from .api.models import MinerSnapshot
-from .api.v2.client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
+from .api.models import ApiVersion
 from .const import (
+    CONF_API,
     CONF_RESTART_INTERVAL,
     CONF_SCAN_INTERVAL,
+    CONF_V2_PORT,
+    CONF_V3_PORT,
     DEFAULT_RESTART_INTERVAL_S,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    ENTRY_VERSION,
     LOGGER,
     MAX_RESTART_INTERVAL_S,
     MAX_SCAN_INTERVAL_S,
@@ -61,13 +77,15 @@ from .const import (
 from .coordinator import WhatsMinerConfigEntry
 
 CONF_MINER = "miner"
+CONF_ADVANCED = "advanced"
 
 # Network search: at most a /24 around each address, this many probes at once, and a
-# bound on each probe and on the whole search.
+# bound on each probe (both ports) and on the whole search.
 SEARCH_PREFIX = 24
 SEARCH_CONCURRENCY = 64
 SEARCH_PROBE_TIMEOUT_S = 3.0
 SEARCH_TIMEOUT_S = 60.0
+DETECT_TIMEOUT_S = 3.0  # per probe when the user enters an address
 PROGRESS_STEP = 8  # report progress every this many probes
 
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -77,29 +95,59 @@ PORT_SELECTOR = NumberSelector(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FoundMiner:
-    """A WhatsMiner that answered during the network search."""
+class Target:
+    """A miner that answered detection: where it is, and what it said."""
 
     host: str
-    port: int
-    mac: str
-    model: str | None
-    hostname: str | None
+    v2_port: int
+    v3_port: int
+    detection: Detection
+
+    @property
+    def mac(self) -> str:
+        """The normalised MAC address (detection without a MAC is refused earlier)."""
+        assert self.detection.mac is not None
+        return format_mac(self.detection.mac)
+
+    @property
+    def title(self) -> str:
+        """The entry title: model and hostname, e.g. "M30S+VE40 WhatsMiner-01"."""
+        found = self.detection
+        return f"{found.model or 'WhatsMiner'} {found.hostname or self.host}"
 
     @property
     def label(self) -> str:
-        """How the miner is shown in the list."""
-        name = " ".join(part for part in (self.model, self.hostname) if part) or "WhatsMiner"
-        address = self.host if self.port == DEFAULT_PORT else f"{self.host}:{self.port}"
-        return f"{name} ({address})"
+        """How the miner is shown in the search's list: model, name, firmware, address."""
+        found = self.detection
+        name = " ".join(part for part in (found.model, found.hostname) if part) or "WhatsMiner"
+        address = self.host if self.v2_port == DEFAULT_V2_PORT else f"{self.host}:{self.v2_port}"
+        details = ", ".join(part for part in (address, found.firmware) if part)
+        return f"{name} ({details})"
+
+    def placeholders(self) -> dict[str, str]:
+        """What the password step says it found."""
+        found = self.detection
+        api = found.api
+        return {
+            "host": self.host,
+            "model": found.model or "WhatsMiner",
+            "firmware": found.firmware or "?",
+            "api_version": f"{api} ({found.api_version})" if found.api_version else str(api),
+            "account": ACCOUNTS[api],
+            "default": DEFAULT_PASSWORDS[api],
+        }
 
 
-async def async_search_targets(hass: HomeAssistant) -> list[tuple[str, int]]:
-    """The (host, port) pairs to probe: every host of the enabled IPv4 subnets.
+# host, v2 port, v3 port
+type SearchTarget = tuple[str, int, int]
+
+
+async def async_search_targets(hass: HomeAssistant) -> list[SearchTarget]:
+    """What to probe: every host of the enabled IPv4 subnets, on both default ports.
 
     Subnets larger than a /24 are narrowed to the /24 around Home Assistant's address.
     """
-    targets: dict[str, int] = {}
+    targets: dict[SearchTarget, None] = {}
     for adapter in await network.async_get_adapters(hass):
         if not adapter["enabled"]:
             continue
@@ -109,112 +157,142 @@ async def async_search_targets(hass: HomeAssistant) -> list[tuple[str, int]]:
                 continue
             prefix = max(own.network.prefixlen, SEARCH_PREFIX)
             subnet = IPv4Network(f"{own.ip}/{prefix}", strict=False)
-            targets.update((str(h), DEFAULT_PORT) for h in subnet.hosts() if h != own.ip)
-    return list(targets.items())
+            targets.update(
+                ((str(h), DEFAULT_V2_PORT, DEFAULT_V3_PORT), None)
+                for h in subnet.hosts()
+                if h != own.ip
+            )
+    return list(targets)
 
 
-async def _async_probe(host: str, port: int) -> FoundMiner | None:
-    """Ask whatever listens at host:port who it is; None unless it is a WhatsMiner."""
-    client = WhatsMinerClient(host, port, timeout=SEARCH_PROBE_TIMEOUT_S)
+async def async_identify(
+    host: str,
+    v2_port: int,
+    v3_port: int,
+    timeout: float = DETECT_TIMEOUT_S,  # noqa: ASYNC109 - per probe, as detect()
+) -> Detection:
+    """Detect the API; where detection did not learn the MAC or the model (API v2 firmware
+    answers get_version without them), one read of the miner (no password) fills them in."""
+    found = await detect(host, v2_port=v2_port, v3_port=v3_port, timeout=timeout)
+    if found.mac and found.model:
+        return found
+    miner = create_miner(
+        host, found.api, password=None, v2_port=v2_port, v3_port=v3_port, timeout=timeout
+    )
     try:
-        async with asyncio.timeout(SEARCH_PROBE_TIMEOUT_S * 3):
-            info = await client.get_miner_info()
-            model = await client.devdetails()
-    except WhatsMinerError, TimeoutError:
-        return None
-    if not info.mac:
-        return None
-    return FoundMiner(
-        host=host, port=port, mac=format_mac(info.mac), model=model, hostname=info.hostname
+        snapshot = await miner.poll()
+    except WhatsMinerError as err:
+        LOGGER.debug("%s: no identity beyond detection: %s", host, err)
+        return found
+    finally:
+        await miner.close()
+    info = snapshot.info
+    return replace(
+        found,
+        mac=found.mac or snapshot.mac,
+        model=found.model or snapshot.model,
+        hostname=found.hostname or (info.hostname if info else None),
     )
 
 
+async def _async_probe(host: str, v2_port: int, v3_port: int) -> Target | None:
+    """Ask whatever listens at host (both API ports) who it is; None unless a WhatsMiner."""
+    try:
+        async with asyncio.timeout(SEARCH_PROBE_TIMEOUT_S * 3):
+            found = await async_identify(host, v2_port, v3_port, SEARCH_PROBE_TIMEOUT_S)
+    except WhatsMinerError, TimeoutError:
+        return None
+    if not found.mac:
+        return None
+    return Target(host=host, v2_port=v2_port, v3_port=v3_port, detection=found)
+
+
 async def async_search(
-    targets: Iterable[tuple[str, int]], progress: Callable[[float], None]
-) -> list[FoundMiner]:
+    targets: Iterable[SearchTarget], progress: Callable[[float], None]
+) -> list[Target]:
     """Probe the targets with bounded concurrency and time; the miners found, by address."""
     targets = list(targets)
     semaphore = asyncio.Semaphore(SEARCH_CONCURRENCY)
-    found: dict[str, FoundMiner] = {}
+    found: dict[str, Target] = {}
     done = 0
 
-    async def probe(host: str, port: int) -> None:
+    async def probe(host: str, v2_port: int, v3_port: int) -> None:
         nonlocal done
         async with semaphore:
-            miner = await _async_probe(host, port)
+            miner = await _async_probe(host, v2_port, v3_port)
         if miner is not None:
             found.setdefault(miner.mac, miner)
         done += 1
         if done % PROGRESS_STEP == 0:
             progress(done / len(targets))
 
-    tasks = [asyncio.create_task(probe(host, port)) for host, port in targets]
+    tasks = [asyncio.create_task(probe(*target)) for target in targets]
     if tasks:
         _, pending = await asyncio.wait(tasks, timeout=SEARCH_TIMEOUT_S)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    return sorted(found.values(), key=lambda m: (IPv4Address(m.host), m.port))
+    return sorted(found.values(), key=lambda m: (IPv4Address(m.host), m.v2_port))
 
 
-async def async_read_miner(
-    host: str, port: int, password: str
-) -> tuple[MinerSnapshot | None, str | None]:
-    """Read the miner and check the password: (snapshot, None) or (None, error key)."""
-    client = WhatsMinerClient(host, port, password)
+async def async_detect(host: str, v2_port: int, v3_port: int) -> tuple[Target | None, str | None]:
+    """Detect the miner's API: (target, None) or (None, error key)."""
     try:
-        snapshot = await client.poll()
-        await client.verify_password()
+        found = await async_identify(host, v2_port, v3_port)
     except NotAWhatsMinerError:
         return None, "not_whatsminer"
-    except AuthenticationError:
-        return None, "invalid_auth"
-    except WriteApiDisabledError:
-        return None, "write_api_disabled"
-    except TokenLimitError:
-        return None, "token_limit"
-    except UnsupportedFirmwareError:
-        return None, "unsupported_firmware"
     except WhatsMinerError:
         return None, "cannot_connect"
     except Exception:
-        LOGGER.exception("Unexpected error while reading the miner at %s:%s", host, port)
+        LOGGER.exception("Unexpected error while detecting the miner at %s", host)
         return None, "unknown"
-    if snapshot.mac is None:
+    if not found.mac:
         return None, "no_mac"
-    return snapshot, None
+    return Target(host=host, v2_port=v2_port, v3_port=v3_port, detection=found), None
 
 
-def miner_title(snapshot: MinerSnapshot, host: str) -> str:
-    """The entry title: model and hostname, e.g. "M30S+VE40 WhatsMiner-01"."""
-    info = snapshot.info
-    hostname = info.hostname if info and info.hostname else host
-    return f"{snapshot.model or 'WhatsMiner'} {hostname}"
-
-
-def _connection_schema(host: str = "", port: int = DEFAULT_PORT) -> vol.Schema:
+def _address_schema(
+    host: str = "", v2_port: int = DEFAULT_V2_PORT, v3_port: int = DEFAULT_V3_PORT
+) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_HOST, default=host): str,
-            vol.Required(CONF_PORT, default=port): PORT_SELECTOR,
+            vol.Optional(CONF_HOST, default=host): str,
+            vol.Required(CONF_ADVANCED): section(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_V2_PORT, default=v2_port): PORT_SELECTOR,
+                        vol.Required(CONF_V3_PORT, default=v3_port): PORT_SELECTOR,
+                    }
+                ),
+                {"collapsed": True},
+            ),
         }
     )
 
 
-def _password_schema(default: str | None = DEFAULT_PASSWORD) -> vol.Schema:
-    key = vol.Required(CONF_PASSWORD, default=default) if default else vol.Required(CONF_PASSWORD)
-    return vol.Schema({key: PASSWORD_SELECTOR})
+def _address(user_input: dict[str, Any]) -> tuple[str, int, int]:
+    """Host and ports from an address form."""
+    ports = user_input.get(CONF_ADVANCED, {})
+    return (
+        str(user_input.get(CONF_HOST, "")).strip(),
+        int(ports.get(CONF_V2_PORT, DEFAULT_V2_PORT)),
+        int(ports.get(CONF_V3_PORT, DEFAULT_V3_PORT)),
+    )
+
+
+PASSWORD_SCHEMA = vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
 
 
 class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a WhatsMiner."""
 
-    VERSION = 1
+    VERSION = ENTRY_VERSION
 
     def __init__(self) -> None:
-        """Start without a search."""
-        self._search_task: asyncio.Task[list[FoundMiner]] | None = None
-        self._found: dict[str, FoundMiner] = {}
+        """Start without a miner."""
+        self._search_task: asyncio.Task[list[Target]] | None = None
+        self._found: dict[str, Target] = {}
+        self._target: Target | None = None
 
     @staticmethod
     @callback
@@ -223,36 +301,72 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
         return WhatsMinerOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Let the user choose between entering an address and searching the network."""
-        return self.async_show_menu(step_id="user", menu_options=["manual", "search"])
-
-    async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a miner by its address and admin password."""
+        """Ask for the miner's address (empty: search the network) and detect its API."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            host, port = user_input[CONF_HOST].strip(), int(user_input[CONF_PORT])
-            password = user_input[CONF_PASSWORD]
-            snapshot, error = await async_read_miner(host, port, password)
-            if snapshot is None:
+            host, v2_port, v3_port = _address(user_input)
+            if not host:
+                return await self.async_step_search()
+            target, error = await async_detect(host, v2_port, v3_port)
+            if target is None:
                 errors["base"] = error or "unknown"
             else:
-                return await self._async_create(snapshot, host, port, password)
-        schema = _connection_schema().extend(_password_schema().schema)
+                return await self._async_found(target)
         return self.async_show_form(
-            step_id="manual",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(_address_schema(), user_input),
             errors=errors,
         )
 
-    async def _async_create(
-        self, snapshot: MinerSnapshot, host: str, port: int, password: str
+    async def _async_found(self, target: Target) -> ConfigFlowResult:
+        """A miner answered: refuse a known one (its address updated), else ask the password."""
+        await self.async_set_unique_id(target.mac)
+        self._abort_if_unique_id_configured(
+            updates={
+                CONF_HOST: target.host,
+                CONF_V2_PORT: target.v2_port,
+                CONF_V3_PORT: target.v3_port,
+            }
+        )
+        self._target = target
+        self.context["title_placeholders"] = {"name": target.title}
+        return await self.async_step_password()
+
+    async def async_step_password(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        assert snapshot.mac is not None
-        await self.async_set_unique_id(format_mac(snapshot.mac))
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
-        return self.async_create_entry(
-            title=miner_title(snapshot, host),
-            data={CONF_HOST: host, CONF_PORT: port, CONF_PASSWORD: password},
+        """Say what was found; ask the write account's password (none: monitor only)."""
+        target = self._target
+        assert target is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            password: str | None = user_input.get(CONF_PASSWORD) or None
+            error = None
+            if password is not None:
+                error = await async_check_password(
+                    target.host,
+                    target.detection.api,
+                    password,
+                    v2_port=target.v2_port,
+                    v3_port=target.v3_port,
+                )
+            if error is None:
+                return self.async_create_entry(
+                    title=target.title,
+                    data={
+                        CONF_HOST: target.host,
+                        CONF_V2_PORT: target.v2_port,
+                        CONF_V3_PORT: target.v3_port,
+                        CONF_API: str(target.detection.api),
+                        CONF_PASSWORD: password,
+                    },
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="password",
+            data_schema=PASSWORD_SCHEMA,
+            description_placeholders=target.placeholders(),
+            errors=errors,
         )
 
     async def async_step_search(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -278,28 +392,14 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_abort(reason="no_miners_found")
 
     async def async_step_pick(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Let the user pick one of the miners found and give its admin password."""
-        errors: dict[str, str] = {}
+        """Let the user pick one of the miners found (model, name, firmware, address)."""
         if user_input is not None:
-            found = self._found[user_input[CONF_MINER]]
-            password = user_input[CONF_PASSWORD]
-            snapshot, error = await async_read_miner(found.host, found.port, password)
-            if snapshot is None:
-                errors["base"] = error or "unknown"
-            else:
-                return await self._async_create(snapshot, found.host, found.port, password)
+            return await self._async_found(self._found[user_input[CONF_MINER]])
         options = [SelectOptionDict(value=mac, label=m.label) for mac, m in self._found.items()]
         schema = vol.Schema(
-            {
-                vol.Required(CONF_MINER): SelectSelector(SelectSelectorConfig(options=options)),
-                vol.Required(CONF_PASSWORD, default=DEFAULT_PASSWORD): PASSWORD_SELECTOR,
-            }
+            {vol.Required(CONF_MINER): SelectSelector(SelectSelectorConfig(options=options))}
         )
-        return self.async_show_form(
-            step_id="pick",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-        )
+        return self.async_show_form(step_id="pick", data_schema=schema)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The miner refused the password."""
@@ -308,48 +408,73 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the new admin password."""
+        """Ask for the password of the write account of the API the miner speaks."""
         entry = self._get_reauth_entry()
+        host = entry.data[CONF_HOST]
+        api = ApiVersion(entry.data[CONF_API])
         errors: dict[str, str] = {}
         if user_input is not None:
-            snapshot, error = await async_read_miner(
-                entry.data[CONF_HOST], entry.data[CONF_PORT], user_input[CONF_PASSWORD]
+            target, error = await async_detect(
+                host, entry.data[CONF_V2_PORT], entry.data[CONF_V3_PORT]
             )
-            if snapshot is None:
-                errors["base"] = error or "unknown"
-            else:
-                assert snapshot.mac is not None
-                await self.async_set_unique_id(format_mac(snapshot.mac))
+            password: str | None = user_input.get(CONF_PASSWORD) or None
+            if target is not None:
+                await self.async_set_unique_id(target.mac)
                 self._abort_if_unique_id_mismatch(reason="wrong_miner")
+                api = target.detection.api
+                if password is not None:
+                    error = await async_check_password(
+                        host,
+                        api,
+                        password,
+                        v2_port=target.v2_port,
+                        v3_port=target.v3_port,
+                    )
+            if error is None:
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
+                    entry, data_updates={CONF_PASSWORD: password, CONF_API: str(api)}
                 )
+            errors["base"] = error
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_password_schema(default=None),
-            description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
+            data_schema=PASSWORD_SCHEMA,
+            description_placeholders={
+                "name": entry.title,
+                "host": host,
+                "account": ACCOUNTS[api],
+                "default": DEFAULT_PASSWORDS[api],
+            },
             errors=errors,
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the address of a miner."""
+        """Change the address of a miner (detected again; another miner is refused)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            host, port = user_input[CONF_HOST].strip(), int(user_input[CONF_PORT])
-            snapshot, error = await async_read_miner(host, port, entry.data[CONF_PASSWORD])
-            if snapshot is None:
+            host, v2_port, v3_port = _address(user_input)
+            target, error = (
+                await async_detect(host, v2_port, v3_port) if host else (None, "cannot_connect")
+            )
+            if target is None:
                 errors["base"] = error or "unknown"
             else:
-                assert snapshot.mac is not None
-                await self.async_set_unique_id(format_mac(snapshot.mac))
+                await self.async_set_unique_id(target.mac)
                 self._abort_if_unique_id_mismatch(reason="wrong_miner")
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_HOST: host, CONF_PORT: port}
+                    entry,
+                    data_updates={
+                        CONF_HOST: host,
+                        CONF_V2_PORT: v2_port,
+                        CONF_V3_PORT: v3_port,
+                        CONF_API: str(target.detection.api),
+                    },
                 )
-        schema = _connection_schema(entry.data[CONF_HOST], entry.data[CONF_PORT])
+        schema = _address_schema(
+            entry.data[CONF_HOST], entry.data[CONF_V2_PORT], entry.data[CONF_V3_PORT]
+        )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),

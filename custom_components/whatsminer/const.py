@@ -26,3 +26,17 @@ MAX_RESTART_INTERVAL_S: Final = 3600
 CONF_ENTRY_TYPE: Final = "entry_type"
 ENTRY_TYPE_MINER: Final = "miner"
 ENTRY_TYPE_POWER_MANAGER: Final = "power_manager"
+
+# Entry data of a miner (version 2): host, the two API ports, the API found, the password of
+# the API's write account (None: monitor only).
+CONF_API: Final = "api"
+CONF_V2_PORT: Final = "v2_port"
+CONF_V3_PORT: Final = "v3_port"
+ENTRY_VERSION: Final = 2
+
+# While a miner does not answer, polls back off: the interval doubles after each failure up
+# to this bound, and is the configured one again as soon as it answers.
+MAX_BACKOFF_S: Final = 600
+# First refreshes in flight at once, across every miner of this Home Assistant (start-up of a
+# barn: each poll connects only once it holds a slot, so no connection waits for a busy loop).
+FIRST_REFRESH_CONCURRENCY: Final = 8

@@ -5,15 +5,21 @@ The value shown is, in this order:
 1. the value waiting to be sent when the write is held back by the restart coalescer;
 2. the value just written, for a bounded time (`SETTLE_TIME`) until the miner reports it,
    because the miner restarts after many writes and reports the old value meanwhile;
-3. the miner's own value, where the API reports the setting;
+3. the miner's own value (`MinerSettings`), where the firmware reports the setting;
 4. otherwise the value last set through Home Assistant, restored across restarts. Such an
-   entity has `assumed_state` and the attribute `reported_by_miner: false`.
+   entity has `assumed_state` and the attribute `reported_by_miner: false`;
+5. otherwise nothing: the state is unknown, never a guess.
+
+A control exists only where the miner's firmware has its command (`capabilities.controls`)
+and the entry may write (not monitored only). When the firmware turns out to lack the command
+(the miner refuses it as unknown), the command leaves the capabilities and the entity is
+disabled by the integration (gone, also after a restart); the user is told in words why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, override
 
@@ -21,40 +27,59 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .api.miner import Miner
+from .api.miner import Capabilities, Control, Miner
 from .api.models import MinerSnapshot
 from .coalesce import RestartCoalescer, coalescer_for
 from .coordinator import WhatsMinerCoordinator
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, has_control
 from .helpers import async_miner_action
 
 # How long a written value is shown while the miner still reports the previous one.
 SETTLE_TIME = timedelta(minutes=3)
-# Model series cooled by water (hydro): they have a heat mode and no fans of their own.
-HYDRO_SERIES = ("M33", "M53", "M56", "M63", "M66")
-
-
-def is_hydro(snapshot: MinerSnapshot) -> bool:
-    """Whether the miner is water cooled."""
-    if snapshot.summary.liquid_cooling:
-        return True
-    model = (snapshot.model or "").upper()
-    return model.startswith(HYDRO_SERIES) or "VH" in model
 
 
 @dataclass(frozen=True, kw_only=True)
 class WhatsMinerControlDescription[T](EntityDescription):
     """A writable setting.
 
-    value_fn: the miner's value, None when it does not report it (then the value last set is
-    shown). set_fn: writes a value. restarts_mining: the write restarts btminer, so it goes
-    through the restart coalescer. exists_fn: whether the miner has the setting at all.
+    set_fn: writes a value. value_fn: the miner's own value, None where it does not report it
+    (then the value last set is shown, else unknown). control: the command it needs (by default
+    the Control named like the key). exists_fn: whether this miner has the setting beyond the
+    command (e.g. fans). restarts_mining: the write restarts btminer, so it goes through the
+    restart coalescer.
     """
 
     set_fn: Callable[[Miner, T], Awaitable[Any]]
     value_fn: Callable[[MinerSnapshot], T | None] = lambda _: None
+    control: Control | None = None
+    # Where the firmware reports the setting: a control disabled by default (a command of
+    # later manuals) is enabled by default on a miner that reports it.
+    reading: str | None = None
     restarts_mining: bool = False
-    exists_fn: Callable[[MinerSnapshot], bool] = lambda _: True
+    exists_fn: Callable[[Capabilities], bool] = lambda _: True
+
+    @property
+    def command(self) -> Control:
+        """The control this setting needs."""
+        return self.control or Control(self.key)
+
+
+def offered[D: WhatsMinerControlDescription[Any]](
+    coordinator: WhatsMinerCoordinator, descriptions: Iterable[D]
+) -> list[D]:
+    """The descriptions of the controls this miner has and Home Assistant may use."""
+    capabilities = coordinator.capabilities
+    found: list[D] = []
+    for description in descriptions:
+        if not has_control(coordinator, description.command) or not description.exists_fn(
+            capabilities
+        ):
+            continue
+        if description.reading is not None and capabilities.reports(description.reading):
+            found.append(replace(description, entity_registry_enabled_default=True))
+        else:
+            found.append(description)
+    return found
 
 
 class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
@@ -86,7 +111,9 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         return RestoredExtraData({"last_set": self._last_set})
 
     def _reported(self) -> T | None:
-        return self._control.value_fn(self.coordinator.data)
+        if (snapshot := self.snapshot) is None:
+            return None
+        return self._control.value_fn(snapshot)
 
     def _pending(self) -> T | None:
         if self._coalescer is None:
@@ -109,6 +136,12 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
 
     @property
     @override
+    def available(self) -> bool:
+        # The firmware may turn out to lack the command (removed from the registry then).
+        return super().available and self.capabilities.has(self._control.command)
+
+    @property
+    @override
     def assumed_state(self) -> bool:
         return self._reported() is None
 
@@ -124,9 +157,12 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         """Write `value` now, or hold it back when it would restart the miner too soon."""
 
         async def apply() -> None:
-            await async_miner_action(
-                self.coordinator, lambda miner: self._control.set_fn(miner, value)
-            )
+            try:
+                await async_miner_action(
+                    self.coordinator, lambda miner: self._control.set_fn(miner, value)
+                )
+            finally:
+                self.async_remove_if_unsupported(self._control.command)
             self._last_set = value
             self._written = (value, dt_util.utcnow() + SETTLE_TIME)
             self.async_write_ha_state()

@@ -1,13 +1,18 @@
-"""The coordinator: one poll of the miner per interval, shared by every entity."""
+"""The coordinator: one poll of the miner per interval, shared by every entity.
+
+It holds the entry's `AutoMiner` (whichever API the firmware speaks), the profile the miner
+was last seen with (identity and capabilities, kept across restarts: profile.py), and backs
+off while the miner does not answer, so a barn of switched-off miners costs next to nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
@@ -16,22 +21,57 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api.errors import (
     AuthenticationError,
-    MonitorOnlyError,
+    PermissionDeniedError,
     TokenLimitError,
-    UnsupportedFirmwareError,
+    WhatsMinerConnectionError,
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.miner import Capabilities, Miner, create_miner
+from .api.miner import (
+    DEFAULT_V2_PORT,
+    DEFAULT_V3_PORT,
+    AutoMiner,
+    Capabilities,
+    Miner,
+)
 from .api.models import ApiVersion, MinerSnapshot
-from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
+from .const import (
+    CONF_API,
+    CONF_SCAN_INTERVAL,
+    CONF_V2_PORT,
+    CONF_V3_PORT,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_BACKOFF_S,
+)
+from .profile import MinerProfile, ProfileStore, hardware_version
 from .repairs import async_write_failed
 
 type WhatsMinerConfigEntry = ConfigEntry[WhatsMinerCoordinator]
 
+# Per connection step (tests of unreachable miners shorten it).
+MINER_TIMEOUT_S = 10.0
+
+
+def create_entry_miner(data: dict[str, Any] | Any) -> Miner:
+    """The miner an entry's data describes (the API found when it was added or last seen)."""
+    return AutoMiner(
+        data[CONF_HOST],
+        password=data.get(CONF_PASSWORD),
+        api=ApiVersion(data[CONF_API]) if data.get(CONF_API) else None,
+        v2_port=data.get(CONF_V2_PORT, DEFAULT_V2_PORT),
+        v3_port=data.get(CONF_V3_PORT, DEFAULT_V3_PORT),
+        timeout=MINER_TIMEOUT_S,
+    )
+
 
 class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
-    """Polls one miner and checks on every poll that it is still the same miner."""
+    """Polls one miner and checks on every poll that it is still the same miner.
+
+    `data` is None until the first good poll: an entry set up from its stored profile while
+    the miner was off has entities (all unavailable) before the miner ever answered.
+    """
 
     config_entry: WhatsMinerConfigEntry
 
@@ -40,29 +80,30 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         hass: HomeAssistant,
         entry: WhatsMinerConfigEntry,
         miner: Miner | None = None,
+        profiles: ProfileStore | None = None,
     ) -> None:
         """Create the coordinator (and the miner, unless one is given)."""
-        self.miner = miner or create_miner(
-            entry.data[CONF_HOST],
-            ApiVersion.V2,
-            password=entry.data[CONF_PASSWORD],
-            v2_port=entry.data[CONF_PORT],
-        )
+        self.miner = miner or create_entry_miner(entry.data)
+        self._profiles = profiles
+        self.profile: MinerProfile | None = profiles.get(entry.entry_id) if profiles else None
         # One write at a time per miner; a firmware upgrade needs the miner to itself.
         self.write_lock = asyncio.Lock()
         # Reads need no password, so it is checked once per setup (writes reuse the token).
         self._password_checked = False
-        # Set up while the mining process was down: reload once it is back, so the entities
-        # it did not report then get created.
+        # Set up while the mining process was down, or from the stored profile: reload once
+        # a full poll shows what the miner has, if that differs from what the entities saw.
         self._reload_when_up = False
+        self._set_up_from_profile = False
         interval = entry.options.get(CONF_SCAN_INTERVAL)
+        self.base_interval = timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL
+        self.failures = 0  # consecutive polls the miner did not answer
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            # host:port, so the log tells miners behind one address apart
-            name=f"{DOMAIN} {entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}",
-            update_interval=(timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL),
+            # host, so the log tells miners apart (the port follows the API in use)
+            name=f"{DOMAIN} {entry.data[CONF_HOST]}",
+            update_interval=self.base_interval,
         )
 
     @property
@@ -73,13 +114,35 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
 
     @property
     def capabilities(self) -> Capabilities:
-        """What this miner has: entities and services are created from it."""
+        """What this miner has: entities and services are created from it.
+
+        Until the miner has answered (set up while it was off), the stored ones.
+        """
+        if cast(MinerSnapshot | None, self.data) is None and self.profile is not None:
+            return self.profile.capabilities
         return self.miner.capabilities
+
+    @property
+    def api(self) -> ApiVersion:
+        """The API the miner is spoken to with (or was, when last seen)."""
+        return ApiVersion(self.config_entry.data[CONF_API])
 
     @property
     def monitor_only(self) -> bool:
         """No password: every reading, no controls."""
         return self.miner.password is None
+
+    @callback
+    def async_start_from_profile(self) -> None:
+        """The miner did not answer at start-up: run on the stored profile until it does
+        (the failed first poll already set the longer interval)."""
+        self._set_up_from_profile = True
+
+    def _back_off(self) -> None:
+        """One more poll without an answer: wait twice as long next time (bounded)."""
+        self.failures += 1
+        seconds = self.base_interval.total_seconds() * 2**self.failures
+        self.update_interval = timedelta(seconds=min(seconds, MAX_BACKOFF_S))
 
     async def _async_update_data(self) -> MinerSnapshot:
         host = self.config_entry.data[CONF_HOST]
@@ -97,6 +160,13 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 translation_key="invalid_auth",
                 translation_placeholders={"host": host},
             ) from err
+        except WhatsMinerConnectionError as err:
+            self._back_off()
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"host": host, "error": str(err)},
+            ) from err
         except WhatsMinerError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -109,16 +179,67 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 translation_key="wrong_miner",
                 translation_placeholders={"host": host, "mac": format_mac(snapshot.mac)},
             )
+        if self.failures:
+            self.failures = 0
+            self.update_interval = self.base_interval
+        if (api := self.miner.api) is not None and api is not self.api:
+            await self._async_api_changed(api)
         self._async_update_device(snapshot)
+        self._async_update_profile(snapshot)
         return snapshot
+
+    async def _async_api_changed(self, api: ApiVersion) -> None:
+        """The firmware now speaks another API (upgraded with the update entity or
+        WhatsMinerTool): remember it, keep the password if that API's write account takes
+        it (else monitor only, and the repair says how to enable writes), then reload so
+        the entities follow the new capabilities. Same MAC, same entry, same entities."""
+        entry = self.config_entry
+        LOGGER.info("%s now speaks API %s (was %s)", entry.title, api, entry.data[CONF_API])
+        password = self.miner.password
+        if password is not None:
+            try:
+                await self.miner.verify_password()
+            except WhatsMinerError as err:
+                LOGGER.info(
+                    "%s: the %s account does not take the stored password (%s); monitor only",
+                    entry.title,
+                    api,
+                    type(err).__name__,
+                )
+                password = None
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_API: str(api), CONF_PASSWORD: password}
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     def _async_update_device(self, snapshot: MinerSnapshot) -> None:
         """Keep the device's firmware version true when it changes (also outside HA)."""
         previous = cast(MinerSnapshot | None, self.data)
         version = snapshot.firmware_version
-        if previous is None or version is None or version == previous.firmware_version:
+        seen = previous.firmware_version if previous else None
+        if previous is None and self.profile is not None:
+            seen = self.profile.firmware
+        if version is None or seen is None or version == seen:
             return
         self.async_set_sw_version(version)
+
+    def _async_update_profile(self, snapshot: MinerSnapshot) -> None:
+        """Remember the miner as this poll shows it (stored when the poll shows all of it)."""
+        if snapshot.process_down and self.profile is not None:
+            return
+        profile = MinerProfile.from_poll(
+            self.mac, snapshot, self.miner.capabilities, hardware_version(snapshot)
+        )
+        previous, self.profile = self.profile, profile
+        if snapshot.process_down:
+            return
+        if profile != previous and self._profiles is not None:
+            self._profiles.async_set(self.config_entry.entry_id, profile)
+        if self._set_up_from_profile:
+            self._set_up_from_profile = False
+            if previous is not None and previous.capabilities != profile.capabilities:
+                # The entities were made from what the miner had when last seen.
+                self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     @callback
     def async_set_sw_version(self, version: str) -> None:
@@ -131,12 +252,11 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
             registry.async_update_device(device.id, sw_version=version)
 
     async def _async_check_password(self) -> None:
-        """Check the admin password; a miner that takes no writes is still read."""
-        try:
-            await self.miner.verify_password()
-        except MonitorOnlyError:
-            pass
-        except (WriteApiDisabledError, TokenLimitError, UnsupportedFirmwareError) as err:
-            LOGGER.debug("Could not check the password of %s: %s", self.miner.host, err)
-            async_write_failed(self, err)  # tell the owner (repairs.py)
+        """Check the write password; a miner that takes no writes is still read."""
+        if not self.monitor_only:  # else nothing to check (the monitor-only repair tells)
+            try:
+                await self.miner.verify_password()
+            except (WriteApiDisabledError, TokenLimitError, PermissionDeniedError) as err:
+                LOGGER.debug("Could not check the password of %s: %s", self.miner.host, err)
+                async_write_failed(self, err)  # tell the owner (repairs.py)
         self._password_checked = True

@@ -51,13 +51,24 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything needed to understand a miner's behaviour, without secrets or identities."""
     coordinator = entry.runtime_data
-    snapshot = coordinator.data
+    snapshot = coordinator.data  # None while a miner set up from its profile never answered
+    profile = coordinator.profile
     return {
         "entry": async_redact_data(
             {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
             TO_REDACT,
         ),
+        "api": str(coordinator.miner.api or coordinator.api),
+        "monitor_only": coordinator.monitor_only,
         "last_update_success": coordinator.last_update_success,
-        "snapshot": async_redact_data(_plain(asdict(snapshot) | {"raw": None}), TO_REDACT),
-        "raw": async_redact_data(_plain(snapshot.raw), TO_REDACT),
+        "update_interval_s": (
+            coordinator.update_interval.total_seconds() if coordinator.update_interval else None
+        ),
+        "profile": async_redact_data(profile.as_dict(), TO_REDACT) if profile else None,
+        "snapshot": (
+            async_redact_data(_plain(asdict(snapshot) | {"raw": None}), TO_REDACT)
+            if snapshot is not None
+            else None
+        ),
+        "raw": async_redact_data(_plain(snapshot.raw), TO_REDACT) if snapshot else None,
     }

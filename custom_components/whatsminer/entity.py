@@ -1,23 +1,70 @@
-"""The base entity: device info and unique ids shared by every platform."""
+"""The base entity: device info, unique ids and availability shared by every platform.
+
+The coordinator may be set up without a snapshot (the miner was off: entities are created
+from the capabilities of its stored profile). Such entities exist and are unavailable until
+the miner answers; nothing reads the missing snapshot meanwhile.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import cast, override
+
 from homeassistant.const import CONF_HOST
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .api.miner import Capabilities, Control
 from .api.models import MinerSnapshot
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import WhatsMinerCoordinator
+from .profile import hardware_version
+
+__all__ = ["WhatsMinerEntity", "hardware_version", "has_control", "shown_by_control"]
 
 
-def hardware_version(snapshot: MinerSnapshot) -> str | None:
-    """The control board platform and chip, e.g. "H6OS / K210"."""
-    if (version := snapshot.version) is None:
-        return None
-    parts = [part for part in (version.platform, version.chip) if part]
-    return " / ".join(parts) or None
+def has_control(coordinator: WhatsMinerCoordinator, control: Control) -> bool:
+    """Whether Home Assistant may offer `control`: the miner's firmware has the command and
+    the entry has the password to send it (a monitored-only miner gets no controls)."""
+    return not coordinator.monitor_only and coordinator.capabilities.has(control)
+
+
+def shown_by_control[D: EntityDescription](
+    coordinator: WhatsMinerCoordinator, description: D, control: Control | None
+) -> D:
+    """A reading that a control entity shows already is kept only as a copy disabled by
+    default (it stays enabled where there is no such control, e.g. monitored only)."""
+    if control is not None and has_control(coordinator, control):
+        return replace(description, entity_registry_enabled_default=False)
+    return description
+
+
+def device_info(coordinator: WhatsMinerCoordinator) -> DeviceInfo:
+    """The miner's device: as last polled, or as remembered (profile.py) while it is off."""
+    mac = coordinator.mac
+    info = DeviceInfo(
+        connections={(CONNECTION_NETWORK_MAC, mac)},
+        identifiers={(DOMAIN, mac)},
+        manufacturer=MANUFACTURER,
+        name=coordinator.config_entry.title,
+        configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
+    )
+    if (profile := coordinator.profile) is None:
+        return info
+    info.update(
+        DeviceInfo(
+            model=profile.model,
+            serial_number=profile.serial,
+            sw_version=profile.firmware,
+            hw_version=profile.hardware,
+        )
+    )
+    if profile.hostname:
+        info["name"] = profile.hostname
+    return info
 
 
 class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
@@ -29,19 +76,34 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
         """Attach the entity to the miner's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        mac = coordinator.mac
-        self._attr_unique_id = f"{mac}_{description.key}"
-        snapshot = coordinator.data
-        info = snapshot.info
-        self._attr_device_info = DeviceInfo(
-            connections={(CONNECTION_NETWORK_MAC, mac)},
-            identifiers={(DOMAIN, mac)},
-            manufacturer=MANUFACTURER,
-            model=snapshot.model or (snapshot.version.miner_type if snapshot.version else None),
-            name=(info.hostname if info and info.hostname else None)
-            or coordinator.config_entry.title,
-            serial_number=info.miner_serial if info else None,
-            sw_version=snapshot.firmware_version,
-            hw_version=hardware_version(snapshot),
-            configuration_url=f"http://{coordinator.config_entry.data[CONF_HOST]}",
+        self._attr_unique_id = f"{coordinator.mac}_{description.key}"
+        self._attr_device_info = device_info(coordinator)
+
+    @property
+    def snapshot(self) -> MinerSnapshot | None:
+        """The latest snapshot; None while the miner has not answered since setup."""
+        return cast(MinerSnapshot | None, self.coordinator.data)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the miner has."""
+        return self.coordinator.capabilities
+
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and self.snapshot is not None
+
+    @callback
+    def async_remove_if_unsupported(self, control: Control) -> None:
+        """The firmware refused `control` as unknown: the entity goes (it would only fail).
+
+        It is disabled by the integration rather than deleted, so it stays gone after a
+        restart too (a new client learns the refusal only by trying again); after a firmware
+        upgrade that has the command, the owner can enable it again.
+        """
+        if self.capabilities.has(control) or self.registry_entry is None:
+            return
+        er.async_get(self.hass).async_update_entity(
+            self.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
         )

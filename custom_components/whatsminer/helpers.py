@@ -21,7 +21,11 @@ from homeassistant.helpers import device_registry as dr
 from .api.errors import (
     AuthenticationError,
     CommandRejectedError,
+    DefaultPasswordError,
+    MonitorOnlyError,
+    PermissionDeniedError,
     TokenLimitError,
+    UnsupportedCommandError,
     UnsupportedFirmwareError,
     WhatsMinerConnectionError,
     WhatsMinerError,
@@ -54,9 +58,16 @@ def translate_error(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) ->
                 translation_key="invalid_value",
                 translation_placeholders={"field": err.field or "value", "error": str(err)},
             ) from err
+        case MonitorOnlyError():
+            _raise("monitor_only", err, host=host)
+        case PermissionDeniedError():
+            coordinator.config_entry.async_start_reauth(coordinator.hass)
+            _raise("permission_denied", err, host=host)
         case AuthenticationError():
             coordinator.config_entry.async_start_reauth(coordinator.hass)
             _raise("write_invalid_auth", err, host=host)
+        case DefaultPasswordError():
+            _raise("default_password", err, host=host)
         case WriteApiDisabledError():
             _raise("write_api_disabled", err, host=host)
         case TokenLimitError():
@@ -67,6 +78,8 @@ def translate_error(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) ->
             _raise("write_outcome_unknown", err, host=host, command=err.command)
         case WhatsMinerConnectionError():
             _raise("write_connection_error", err, host=host)
+        case UnsupportedCommandError():
+            _raise("unsupported_command", err, host=host, command=err.command)
         case CommandRejectedError():
             _raise("command_rejected", err, host=host, code=str(err.code), msg=err.msg or "")
         case _:
@@ -100,6 +113,13 @@ async def async_miner_action[T](
         translate_error(coordinator, err)
     except AuthenticationError as err:
         sent = False  # reauth starts; polling with the old password cannot help
+        translate_error(coordinator, err)
+    except MonitorOnlyError as err:
+        sent = False  # refused before sending
+        translate_error(coordinator, err)
+    except UnsupportedCommandError as err:
+        # Nothing changed; when the miner refused it, the refresh shows the command gone.
+        sent = err.sent
         translate_error(coordinator, err)
     except WhatsMinerError as err:
         LOGGER.debug("Action on %s failed: %s", coordinator.miner.host, err)

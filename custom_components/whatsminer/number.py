@@ -1,11 +1,14 @@
-"""WhatsMiner numbers: power percent, power limit, temperature offset, frequency, upfreq speed.
+"""WhatsMiner numbers: power percent, power limit, temperature offset, frequency, ramp-up speed.
 
-Power limit, target frequency and power percent in normal mode restart the mining process and
-are coalesced (see coalesce.py).
+Power limit, target frequency and power percent in gradual mode restart the mining process and
+are coalesced (see coalesce.py). A number whose value nobody knows (the firmware does not
+report it and it was never set here) is an input box in the unknown state, never a slider
+parked at its minimum.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
@@ -20,8 +23,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData
 
+from .api.miner import Capabilities, Control
 from .api.models import MinerSnapshot
-from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -36,17 +40,26 @@ class WhatsMinerNumberEntityDescription(
 ):
     """A numeric setting of the miner.
 
-    max_from_reported: the highest value the miner has reported is the upper bound (the
-    power limit: its default is the highest the miner allows, and it clamps higher ones).
+    max_fn: the upper bound this miner has (from its capabilities), None for the fixed one.
+    max_from_power: the upper bound is the most the firmware lets this miner draw, where it
+    says; otherwise the highest power (drawn or limit) the miner was seen at, kept across
+    restarts (its default limit is the highest it allows, and it clamps higher ones).
     """
 
-    max_from_reported: bool = False
+    max_fn: Callable[[Capabilities], float | None] = lambda _: None
+    max_from_power: bool = False
 
 
 def _power_limit(snapshot: MinerSnapshot) -> float | None:
+    if snapshot.settings.power_limit_w is not None:
+        return snapshot.settings.power_limit_w
     if snapshot.summary.power_limit_w is not None:
         return snapshot.summary.power_limit_w
     return snapshot.status.power_limit_set_w if snapshot.status else None
+
+
+def _power_percent(snapshot: MinerSnapshot) -> float | None:
+    return snapshot.settings.power_percent
 
 
 NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
@@ -57,16 +70,21 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_max_value=100,
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
+        max_fn=lambda caps: caps.power_percent_max,
+        value_fn=_power_percent,
         set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=True),
     ),
     WhatsMinerNumberEntityDescription(
         key="power_percent_normal",
         translation_key="power_percent_normal",
+        control=Control.POWER_PERCENT_GRADUAL,
         native_min_value=0,
         native_max_value=100,
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
+        max_fn=lambda caps: caps.power_percent_max,
         restarts_mining=True,
+        value_fn=_power_percent,
         set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=False),
     ),
     WhatsMinerNumberEntityDescription(
@@ -79,30 +97,35 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=UnitOfPower.WATT,
         restarts_mining=True,
-        max_from_reported=True,
+        max_from_power=True,
         value_fn=_power_limit,
         set_fn=lambda miner, value: miner.set_power_limit(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
         key="target_frequency",
         translation_key="target_frequency",
+        control=Control.TARGET_FREQ,
         entity_category=EntityCategory.CONFIG,
         native_min_value=-100,
         native_max_value=100,
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
         restarts_mining=True,
+        value_fn=lambda s: s.settings.target_freq_pct,
         set_fn=lambda miner, value: miner.set_target_freq(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
         key="temperature_offset",
         translation_key="temperature_offset",
+        control=Control.TEMP_OFFSET,
         entity_category=EntityCategory.CONFIG,
         device_class=NumberDeviceClass.TEMPERATURE,
         native_min_value=-30,
         native_max_value=0,
         native_step=1,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        exists_fn=lambda caps: caps.fans,  # the fans' target temperature: air-cooled only
+        value_fn=lambda s: s.settings.fan_temp_offset_c,
         set_fn=lambda miner, value: miner.set_temp_offset(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
@@ -112,6 +135,8 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_min_value=0,
         native_max_value=9,
         native_step=1,
+        max_fn=lambda caps: caps.upfreq_speed_max,  # v2 0..9, v3 0..10
+        value_fn=lambda s: s.settings.upfreq_speed,
         set_fn=lambda miner, value: miner.set_upfreq_speed(int(value)),
     ),
     # set_power is in later manuals only (not in the v2.0.5 document): off by default.
@@ -138,9 +163,7 @@ async def async_setup_entry(
     """Set up the numbers of one miner."""
     coordinator = entry.runtime_data
     async_add_entities(
-        WhatsMinerNumber(coordinator, description)
-        for description in NUMBERS
-        if description.exists_fn(coordinator.data)
+        WhatsMinerNumber(coordinator, description) for description in offered(coordinator, NUMBERS)
     )
 
 
@@ -148,27 +171,29 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
     """A numeric setting of the miner."""
 
     entity_description: WhatsMinerNumberEntityDescription
-    _highest_reported: float | None = None
+    _highest_seen: float | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         if (extra := await self.async_get_last_extra_data()) is not None:
-            self._highest_reported = extra.as_dict().get("highest_reported")
+            stored = extra.as_dict()
+            self._highest_seen = stored.get("highest_seen", stored.get("highest_reported"))
         self._track_highest()
 
     @property
     @override
     def extra_restore_state_data(self) -> ExtraStoredData:
         data = super().extra_restore_state_data.as_dict()
-        return RestoredExtraData({**data, "highest_reported": self._highest_reported})
+        return RestoredExtraData({**data, "highest_seen": self._highest_seen})
 
     def _track_highest(self) -> None:
-        reported = self._reported()
-        if reported is not None and (
-            self._highest_reported is None or reported > self._highest_reported
-        ):
-            self._highest_reported = reported
+        """Remember the highest power the miner was seen at (limit set or power drawn)."""
+        if not self.entity_description.max_from_power or (snapshot := self.snapshot) is None:
+            return
+        for seen in (self._reported(), snapshot.summary.power_w):
+            if seen is not None and (self._highest_seen is None or seen > self._highest_seen):
+                self._highest_seen = seen
 
     @callback
     @override
@@ -176,12 +201,31 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
         self._track_highest()
         super()._handle_coordinator_update()
 
+    def _firmware_power_max(self) -> int | None:
+        if (snapshot := self.snapshot) is not None and snapshot.power_max_w is not None:
+            return snapshot.power_max_w
+        return self.capabilities.power_max_w
+
     @property
     @override
     def native_max_value(self) -> float:
-        if self.entity_description.max_from_reported and self._highest_reported is not None:
-            return self._highest_reported
+        description = self.entity_description
+        if description.max_from_power:
+            if (firmware_max := self._firmware_power_max()) is not None:
+                return firmware_max
+            if self._highest_seen is not None:
+                return self._highest_seen
+        if (bound := description.max_fn(self.capabilities)) is not None:
+            return bound
         return super().native_max_value
+
+    @property
+    @override
+    def mode(self) -> NumberMode:
+        # No slider pretending a value: unknown (or only assumed) values take an input box.
+        if self._reported() is None:
+            return NumberMode.BOX
+        return super().mode
 
     @property
     @override

@@ -4,14 +4,23 @@ The issues are raised from what the integration learns anyway (each poll, each w
 outcome, the configured password), never from extra requests to the miner, and cleared as
 soon as the fact behind them goes away:
 
-- default_password: the entry still uses the factory password "admin" (cleared once the
-  password is changed; the fix flow changes it on the miner).
-- write_api_disabled: a write was refused because the miner's API switch is off (cleared by
-  the next write that works; the fix flow checks again).
-- token_limit: the miner handed out all its login tokens, usually to other tools polling it
-  (cleared like write_api_disabled).
-- v3_firmware: the firmware only takes writes through API v3 (cleared when a poll shows
-  other firmware).
+- monitor_only: the miner was added without a password (or its firmware changed API and the
+  new write account does not take the stored one). Steps for its firmware (v2 or v3); the
+  fix flow takes the password, checks it and reloads the miner with its controls.
+- API v2 firmware:
+  - default_password: the entry uses the factory password "admin" (cleared once it is
+    changed; the fix flow changes it on the miner).
+  - write_api_disabled: a write was refused because the API switch is off (cleared by the
+    next write that works; the fix flow checks again).
+  - token_limit: the miner handed out all its login tokens (cleared like write_api_disabled).
+- API v3 firmware:
+  - v3_write_disabled: the miner reports its API write switch off (get.device.info), or a
+    write was refused for it (cleared by a poll showing it on or a write that works).
+  - v3_default_password: the entry uses the factory `super` password, which v3 firmware
+    refuses for writes (cleared once the entry has another; the fix flow takes the new one
+    after the owner changed it in WhatsMinerTool or the web UI).
+  - v3_no_permission: the miner answered "no permission" with the switch on (cleared by a
+    write that works; the fix flow takes the password again).
 
 Issue ids are `<kind>_<entry_id>`; the issues of an entry are deleted when it unloads.
 `async_setup_repairs` hooks an entry's coordinator; the action helper reports writes.
@@ -26,42 +35,67 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import probatio as vol
 
-from .api.errors import (
-    TokenLimitError,
-    UnsupportedFirmwareError,
-    WhatsMinerError,
-    WriteApiDisabledError,
+from .access import (
+    TOKEN_LIMIT,
+    V3_DEFAULT_PASSWORD,
+    V3_NO_PERMISSION,
+    V3_WRITE_DISABLED,
+    WRITE_API_DISABLED,
+    async_check_password,
+    refusal_key,
 )
-from .api.models import MinerSnapshot
-from .api.v2.client import DEFAULT_PASSWORD
-from .const import DOMAIN, LOGGER
+from .api.errors import WhatsMinerError
+from .api.miner import ACCOUNTS, DEFAULT_PASSWORDS, DEFAULT_V2_PORT, DEFAULT_V3_PORT
+from .api.models import ApiVersion, MinerSnapshot
+from .const import CONF_API, CONF_V2_PORT, CONF_V3_PORT, DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
     from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 
+ISSUE_MONITOR_ONLY: Final = "monitor_only"
 ISSUE_DEFAULT_PASSWORD: Final = "default_password"  # noqa: S105 - an issue id
-ISSUE_WRITE_API_DISABLED: Final = "write_api_disabled"
-ISSUE_TOKEN_LIMIT: Final = "token_limit"  # noqa: S105 - an issue id
-ISSUE_V3_FIRMWARE: Final = "v3_firmware"
+ISSUE_WRITE_API_DISABLED: Final = WRITE_API_DISABLED
+ISSUE_TOKEN_LIMIT: Final = TOKEN_LIMIT
+ISSUE_V3_WRITE_DISABLED: Final = V3_WRITE_DISABLED
+ISSUE_V3_DEFAULT_PASSWORD: Final = V3_DEFAULT_PASSWORD
+ISSUE_V3_NO_PERMISSION: Final = V3_NO_PERMISSION
 ISSUES: Final = (
+    ISSUE_MONITOR_ONLY,
     ISSUE_DEFAULT_PASSWORD,
     ISSUE_WRITE_API_DISABLED,
     ISSUE_TOKEN_LIMIT,
-    ISSUE_V3_FIRMWARE,
+    ISSUE_V3_WRITE_DISABLED,
+    ISSUE_V3_DEFAULT_PASSWORD,
+    ISSUE_V3_NO_PERMISSION,
 )
-
-_FIXABLE: Final = {ISSUE_DEFAULT_PASSWORD, ISSUE_WRITE_API_DISABLED, ISSUE_TOKEN_LIMIT}
+# Cleared by any write that works (the miner took a write: switch on, token to be had, ...).
+_CLEARED_BY_A_WRITE: Final = (
+    ISSUE_WRITE_API_DISABLED,
+    ISSUE_TOKEN_LIMIT,
+    ISSUE_V3_WRITE_DISABLED,
+    ISSUE_V3_NO_PERMISSION,
+)
+# Fixed by giving Home Assistant a (new) password.
+_PASSWORD_FIXES: Final = {ISSUE_MONITOR_ONLY, ISSUE_V3_DEFAULT_PASSWORD, ISSUE_V3_NO_PERMISSION}
 _SEVERITY: Final = {
+    ISSUE_MONITOR_ONLY: ir.IssueSeverity.WARNING,
     ISSUE_DEFAULT_PASSWORD: ir.IssueSeverity.WARNING,
     ISSUE_WRITE_API_DISABLED: ir.IssueSeverity.ERROR,
     ISSUE_TOKEN_LIMIT: ir.IssueSeverity.WARNING,
-    ISSUE_V3_FIRMWARE: ir.IssueSeverity.ERROR,
+    ISSUE_V3_WRITE_DISABLED: ir.IssueSeverity.ERROR,
+    ISSUE_V3_DEFAULT_PASSWORD: ir.IssueSeverity.ERROR,
+    ISSUE_V3_NO_PERMISSION: ir.IssueSeverity.ERROR,
 }
+# Kinds earlier versions raised (the "firmware needs API v3" issue went with API v3 support).
+_RETIRED: Final = ("v3_firmware",)
 DOCS_URL: Final = "https://github.com/whatsminer-ha/whatsminer-homeassistant#troubleshooting"
+
+PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
 def issue_id(kind: str, entry: ConfigEntry[Any]) -> str:
@@ -69,18 +103,29 @@ def issue_id(kind: str, entry: ConfigEntry[Any]) -> str:
     return f"{kind}_{entry.entry_id}"
 
 
+def _api(entry: ConfigEntry[Any]) -> ApiVersion:
+    return ApiVersion(entry.data.get(CONF_API, ApiVersion.V2))
+
+
 @callback
 def _raise_issue(hass: HomeAssistant, entry: ConfigEntry[Any], kind: str) -> None:
+    api = _api(entry)
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id(kind, entry),
         data={"entry_id": entry.entry_id, "kind": kind},
-        is_fixable=kind in _FIXABLE,
+        is_fixable=True,
         learn_more_url=DOCS_URL,
         severity=_SEVERITY[kind],
-        translation_key=kind,
-        translation_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
+        # monitor only: the steps of this firmware's API
+        translation_key=f"{kind}_{api}" if kind == ISSUE_MONITOR_ONLY else kind,
+        translation_placeholders={
+            "name": entry.title,
+            "host": entry.data[CONF_HOST],
+            "account": ACCOUNTS[api],
+            "default": DEFAULT_PASSWORDS[api],
+        },
     )
 
 
@@ -103,37 +148,55 @@ def async_setup_repairs(entry: WhatsMinerConfigEntry) -> None:
         if coordinator.last_update_success and coordinator.data is not None:
             async_check_poll(coordinator, coordinator.data)
 
+    for kind in _RETIRED:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry))
+    async_check_entry(hass, entry)  # also while the miner is off
     _polled()
     entry.async_on_unload(coordinator.async_add_listener(_polled))
     entry.async_on_unload(lambda: async_delete_issues(hass, entry))
 
 
 @callback
+def async_check_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Raise or clear what the entry itself tells: no password, a factory password."""
+    password = entry.data.get(CONF_PASSWORD)
+    api = _api(entry)
+    _set_issue(hass, entry, ISSUE_MONITOR_ONLY, password is None)
+    _set_issue(
+        hass,
+        entry,
+        ISSUE_DEFAULT_PASSWORD,
+        api is ApiVersion.V2 and password == DEFAULT_PASSWORDS[ApiVersion.V2],
+    )
+    _set_issue(
+        hass,
+        entry,
+        ISSUE_V3_DEFAULT_PASSWORD,
+        api is ApiVersion.V3 and password == DEFAULT_PASSWORDS[ApiVersion.V3],
+    )
+
+
+@callback
 def async_check_poll(coordinator: WhatsMinerCoordinator, snapshot: MinerSnapshot) -> None:
-    """Raise or clear what a poll tells: the factory password, firmware that needs API v3."""
+    """Raise or clear what a poll tells: the entry's password, v3's write switch."""
     entry = coordinator.config_entry
     hass = coordinator.hass
-    _set_issue(hass, entry, ISSUE_DEFAULT_PASSWORD, entry.data[CONF_PASSWORD] == DEFAULT_PASSWORD)
-    if snapshot.version is not None and snapshot.version.fw_ver:
-        _set_issue(hass, entry, ISSUE_V3_FIRMWARE, snapshot.version.v3_only)
+    async_check_entry(hass, entry)
+    if snapshot.write_access is not None and not coordinator.monitor_only:
+        _set_issue(hass, entry, ISSUE_V3_WRITE_DISABLED, not snapshot.write_access)
 
 
 @callback
 def async_write_failed(coordinator: WhatsMinerCoordinator, err: WhatsMinerError) -> None:
     """Raise the issue a failed write reveals, if it is one the owner can fix."""
-    kind = {
-        WriteApiDisabledError: ISSUE_WRITE_API_DISABLED,
-        TokenLimitError: ISSUE_TOKEN_LIMIT,
-        UnsupportedFirmwareError: ISSUE_V3_FIRMWARE,
-    }.get(type(err))
-    if kind is not None:
+    if (kind := refusal_key(err, coordinator.api)) is not None:
         _raise_issue(coordinator.hass, coordinator.config_entry, kind)
 
 
 @callback
 def async_write_succeeded(coordinator: WhatsMinerCoordinator) -> None:
-    """A write worked: the API is on and a token was to be had."""
-    for kind in (ISSUE_WRITE_API_DISABLED, ISSUE_TOKEN_LIMIT):
+    """A write worked: the API is on, a token was to be had, the account may write."""
+    for kind in _CLEARED_BY_A_WRITE:
         ir.async_delete_issue(coordinator.hass, DOMAIN, issue_id(kind, coordinator.config_entry))
 
 
@@ -164,7 +227,7 @@ class _MinerRepairFlow(RepairsFlow):
 
 
 class DefaultPasswordRepairFlow(_MinerRepairFlow):
-    """Change the factory password on the miner and in Home Assistant."""
+    """Change the factory password on the miner and in Home Assistant (API v2)."""
 
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Ask for a new password."""
@@ -178,13 +241,14 @@ class DefaultPasswordRepairFlow(_MinerRepairFlow):
             return self.async_abort(reason="not_loaded")
         errors: dict[str, str] = {}
         placeholders = self._placeholders()
+        default = DEFAULT_PASSWORDS[ApiVersion.V2]
         if user_input is not None:
-            if entry.data[CONF_PASSWORD] != DEFAULT_PASSWORD:
+            if entry.data.get(CONF_PASSWORD) != default:
                 return self.async_create_entry(data={})
             new = user_input["new_password"]
             if new != user_input["confirm_password"]:
                 errors["confirm_password"] = "passwords_differ"  # noqa: S105
-            elif new == DEFAULT_PASSWORD:
+            elif new == default:
                 errors["new_password"] = "still_default"  # noqa: S105
             else:
                 try:
@@ -248,6 +312,48 @@ class CheckAgainRepairFlow(_MinerRepairFlow):
         )
 
 
+class PasswordRepairFlow(_MinerRepairFlow):
+    """The owner enabled writes on the miner: take the write account's password, check it,
+    store it and reload the miner, so its controls appear without restarting."""
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Show the steps and ask for the password."""
+        return await self.async_step_password()
+
+    async def async_step_password(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Check the password with the miner; on success store it and reload."""
+        if (entry := self._entry()) is None:
+            return self.async_abort(reason="not_loaded")
+        errors: dict[str, str] = {}
+        placeholders = self._placeholders()
+        if user_input is not None:
+            password = user_input[CONF_PASSWORD]
+            error = await async_check_password(
+                entry.data[CONF_HOST],
+                _api(entry),
+                password,
+                v2_port=entry.data.get(CONF_V2_PORT, DEFAULT_V2_PORT),
+                v3_port=entry.data.get(CONF_V3_PORT, DEFAULT_V3_PORT),
+            )
+            if error is None:
+                self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, CONF_PASSWORD: password}
+                )
+                for kind in (*_CLEARED_BY_A_WRITE, *_PASSWORD_FIXES):
+                    ir.async_delete_issue(self.hass, DOMAIN, issue_id(kind, entry))
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_create_entry(data={})
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="password",
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
 def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
     """The miner's device ("" if it has none: the service then refuses with a clear error)."""
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
@@ -259,6 +365,9 @@ async def async_create_fix_flow(
 ) -> RepairsFlow:
     """The fix flow of a fixable issue (Home Assistant's repairs platform)."""
     entry_id = str((data or {}).get("entry_id"))
-    if issue_id.startswith(f"{ISSUE_DEFAULT_PASSWORD}_"):
+    kind = str((data or {}).get("kind"))
+    if kind == ISSUE_DEFAULT_PASSWORD:
         return DefaultPasswordRepairFlow(entry_id)
+    if kind in _PASSWORD_FIXES:
+        return PasswordRepairFlow(entry_id)
     return CheckAgainRepairFlow(entry_id)

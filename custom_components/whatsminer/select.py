@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import HeatMode, MinerSnapshot, PowerMode
-from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
 from .sensor import power_mode
 
@@ -23,7 +23,7 @@ HEAT_MODES = [str(mode) for mode in HeatMode]
 
 def _power_mode(snapshot: MinerSnapshot) -> str | None:
     # Sleep is a state the miner reports, not an option to select.
-    mode = power_mode(snapshot)
+    mode = snapshot.settings.power_mode or power_mode(snapshot)
     return mode.value if mode is not None and mode.value in POWER_MODES else None
 
 
@@ -46,7 +46,8 @@ SELECTS: tuple[WhatsMinerSelectEntityDescription, ...] = (
         translation_key="heat_mode",
         entity_category=EntityCategory.CONFIG,
         options=HEAT_MODES,
-        exists_fn=is_hydro,
+        exists_fn=lambda caps: caps.liquid_cooled,
+        value_fn=lambda snapshot: mode.value if (mode := snapshot.settings.heat_mode) else None,
         set_fn=lambda miner, option: miner.set_heat_mode(HeatMode(option)),
     ),
 )
@@ -60,9 +61,7 @@ async def async_setup_entry(
     """Set up the selects of one miner."""
     coordinator = entry.runtime_data
     async_add_entities(
-        WhatsMinerSelect(coordinator, description)
-        for description in SELECTS
-        if description.exists_fn(coordinator.data)
+        WhatsMinerSelect(coordinator, description) for description in offered(coordinator, SELECTS)
     )
 
 

@@ -1,4 +1,9 @@
-"""WhatsMiner sensors: hashrate, power, temperatures, fans, shares, errors, energy."""
+"""WhatsMiner sensors: hashrate, power, temperatures, fans, shares, errors, energy.
+
+A sensor exists where the miner reports its reading (`capabilities.readings`), so the same
+table serves both firmware generations and a miner that is off at setup. A reading that a
+control shows already (power limit, power mode) is kept as a copy disabled by default.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -30,9 +36,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .api.miner import Capabilities, Control
 from .api.models import Board, ErrorCode, MinerSnapshot, PowerMode
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, shown_by_control
 
 PARALLEL_UPDATES = 0
 
@@ -67,10 +74,12 @@ def _latest_error_time(snapshot: MinerSnapshot) -> datetime | None:
 
 
 def power_mode(snapshot: MinerSnapshot) -> PowerMode | None:
-    """The power mode from summary, else from status."""
+    """The power mode from summary, else from status, else from the miner's settings."""
     if snapshot.summary.power_mode is not None:
         return snapshot.summary.power_mode
-    return snapshot.status.power_mode if snapshot.status else None
+    if snapshot.status is not None and snapshot.status.power_mode is not None:
+        return snapshot.status.power_mode
+    return snapshot.settings.power_mode
 
 
 def _reject_rate(snapshot: MinerSnapshot) -> float | None:
@@ -87,16 +96,39 @@ def _psu_fan(snapshot: MinerSnapshot) -> int | None:
     return snapshot.summary.psu_fan_rpm
 
 
-def _has_fans(snapshot: MinerSnapshot) -> bool:
-    return not snapshot.summary.liquid_cooling
+# The state of "Latest error code" when the miner reports no error.
+NO_ERROR = "none"
+
+
+def _latest_error_code(snapshot: MinerSnapshot) -> StateType:
+    return error.code if (error := latest_error(snapshot)) else NO_ERROR
+
+
+def short_url(url: str) -> str:
+    """A pool URL without its scheme ("stratum+tcp://btc.pool.com:3333" -> "btc.pool.com:3333")."""
+    return url.split("://", 1)[-1].rstrip("/")
 
 
 @dataclass(frozen=True, kw_only=True)
 class WhatsMinerSensorEntityDescription(SensorEntityDescription):
-    """A sensor read from the snapshot."""
+    """A sensor read from the snapshot.
+
+    reading: the snapshot path it needs (None: every miner has it). exists_fn: further
+    conditions on the miner's hardware. shown_by: the control whose entity shows the same
+    fact (then this sensor is disabled by default). attributes_fn: extra state attributes.
+    """
 
     value_fn: Callable[[MinerSnapshot], StateType | datetime]
-    exists_fn: Callable[[MinerSnapshot], bool] = lambda _: True
+    reading: str | None = None
+    exists_fn: Callable[[Capabilities], bool] = lambda _: True
+    shown_by: Control | None = None
+    attributes_fn: Callable[[MinerSnapshot], dict[str, StateType]] | None = None
+
+    def exists(self, capabilities: Capabilities) -> bool:
+        """Whether this miner has the sensor."""
+        return (self.reading is None or capabilities.reports(self.reading)) and self.exists_fn(
+            capabilities
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,11 +136,19 @@ class WhatsMinerBoardSensorEntityDescription(SensorEntityDescription):
     """A sensor of one hashboard, created for every board the miner has."""
 
     value_fn: Callable[[Board], StateType]
-    exists_fn: Callable[[Board], bool] = lambda _: True
+    exists_fn: Callable[[Board], bool] | None = None  # None: every board has it
+
+    def exists(self, board: Board) -> bool:
+        """Whether `board` has this sensor."""
+        return self.exists_fn is None or self.exists_fn(board)
 
 
 def _hashrate(
-    key: str, value_fn: Callable[[MinerSnapshot], float | None], *, enabled: bool = True
+    key: str,
+    reading: str,
+    value_fn: Callable[[MinerSnapshot], float | None],
+    *,
+    enabled: bool = True,
 ) -> WhatsMinerSensorEntityDescription:
     return WhatsMinerSensorEntityDescription(
         key=key,
@@ -118,12 +158,17 @@ def _hashrate(
         suggested_display_precision=2,
         entity_registry_enabled_default=enabled,
         value_fn=value_fn,
-        exists_fn=lambda s: value_fn(s) is not None,
+        reading=reading,
     )
 
 
 def _temperature(
-    key: str, value_fn: Callable[[MinerSnapshot], float | None], *, enabled: bool = True
+    key: str,
+    reading: str,
+    value_fn: Callable[[MinerSnapshot], float | None],
+    *,
+    enabled: bool = True,
+    category: EntityCategory | None = None,
 ) -> WhatsMinerSensorEntityDescription:
     return WhatsMinerSensorEntityDescription(
         key=key,
@@ -132,14 +177,15 @@ def _temperature(
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        entity_category=category,
         entity_registry_enabled_default=enabled,
         value_fn=value_fn,
-        exists_fn=lambda s: value_fn(s) is not None,
+        reading=reading,
     )
 
 
 def _fan(
-    key: str, value_fn: Callable[[MinerSnapshot], int | None]
+    key: str, reading: str, value_fn: Callable[[MinerSnapshot], int | None]
 ) -> WhatsMinerSensorEntityDescription:
     return WhatsMinerSensorEntityDescription(
         key=key,
@@ -148,17 +194,32 @@ def _fan(
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=value_fn,
-        exists_fn=lambda s: _has_fans(s) and value_fn(s) is not None,
+        reading=reading,
+        exists_fn=lambda caps: caps.fans,
     )
 
 
 SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
-    _hashrate("hashrate", lambda s: s.summary.hashrate_ths),
-    _hashrate("hashrate_average", lambda s: s.summary.hashrate_avg_ths),
-    _hashrate("hashrate_1m", lambda s: s.summary.hashrate_1m_ths, enabled=False),
-    _hashrate("hashrate_5m", lambda s: s.summary.hashrate_5m_ths, enabled=False),
-    _hashrate("hashrate_15m", lambda s: s.summary.hashrate_15m_ths, enabled=False),
-    _hashrate("factory_hashrate", lambda s: s.summary.factory_hashrate_ths, enabled=False),
+    _hashrate("hashrate", "summary.hashrate_ths", lambda s: s.summary.hashrate_ths),
+    _hashrate("hashrate_average", "summary.hashrate_avg_ths", lambda s: s.summary.hashrate_avg_ths),
+    _hashrate(
+        "hashrate_1m", "summary.hashrate_1m_ths", lambda s: s.summary.hashrate_1m_ths, enabled=False
+    ),
+    _hashrate(
+        "hashrate_5m", "summary.hashrate_5m_ths", lambda s: s.summary.hashrate_5m_ths, enabled=False
+    ),
+    _hashrate(
+        "hashrate_15m",
+        "summary.hashrate_15m_ths",
+        lambda s: s.summary.hashrate_15m_ths,
+        enabled=False,
+    ),
+    _hashrate(
+        "factory_hashrate",
+        "summary.factory_hashrate_ths",
+        lambda s: s.summary.factory_hashrate_ths,
+        enabled=False,
+    ),
     WhatsMinerSensorEntityDescription(
         key="power",
         device_class=SensorDeviceClass.POWER,
@@ -172,8 +233,9 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        reading="summary.power_limit_w",
+        shown_by=Control.POWER_LIMIT,
         value_fn=lambda s: s.summary.power_limit_w,
-        exists_fn=lambda s: s.summary.power_limit_w is not None,
     ),
     WhatsMinerSensorEntityDescription(
         key="efficiency",
@@ -181,16 +243,40 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         native_unit_of_measurement=EFFICIENCY_UNIT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        reading="summary.efficiency_j_th",
         value_fn=lambda s: s.summary.efficiency_j_th,
-        exists_fn=lambda s: s.summary.efficiency_j_th is not None,
     ),
-    _temperature("temperature", lambda s: s.summary.temperature_c),
-    _temperature("environment_temperature", lambda s: s.summary.env_temperature_c),
-    _temperature("chip_temperature_min", lambda s: s.summary.chip_temp_min_c, enabled=False),
-    _temperature("chip_temperature_average", lambda s: s.summary.chip_temp_avg_c),
-    _temperature("chip_temperature_max", lambda s: s.summary.chip_temp_max_c),
-    _fan("fan_in", lambda s: s.summary.fan_in_rpm),
-    _fan("fan_out", lambda s: s.summary.fan_out_rpm),
+    _temperature("temperature", "summary.temperature_c", lambda s: s.summary.temperature_c),
+    _temperature(
+        "environment_temperature",
+        "summary.env_temperature_c",
+        lambda s: s.summary.env_temperature_c,
+    ),
+    _temperature(
+        "chip_temperature_min",
+        "summary.chip_temp_min_c",
+        lambda s: s.summary.chip_temp_min_c,
+        enabled=False,
+    ),
+    _temperature(
+        "chip_temperature_average",
+        "summary.chip_temp_avg_c",
+        lambda s: s.summary.chip_temp_avg_c,
+    ),
+    _temperature(
+        "chip_temperature_max", "summary.chip_temp_max_c", lambda s: s.summary.chip_temp_max_c
+    ),
+    _temperature(
+        "coolant_temperature", "summary.coolant_temp_c", lambda s: s.summary.coolant_temp_c
+    ),
+    _temperature(
+        "psu_temperature",
+        "psu.temperature_c",
+        lambda s: s.psu.temperature_c if s.psu else None,
+        category=EntityCategory.DIAGNOSTIC,
+    ),
+    _fan("fan_in", "summary.fan_in_rpm", lambda s: s.summary.fan_in_rpm),
+    _fan("fan_out", "summary.fan_out_rpm", lambda s: s.summary.fan_out_rpm),
     WhatsMinerSensorEntityDescription(
         key="psu_fan",
         translation_key="psu_fan",
@@ -198,7 +284,7 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_psu_fan,
-        exists_fn=lambda s: _psu_fan(s) is not None,
+        exists_fn=lambda caps: caps.reports("psu.fan_rpm") or caps.reports("summary.psu_fan_rpm"),
     ),
     WhatsMinerSensorEntityDescription(
         key="psu_input_voltage",
@@ -208,8 +294,8 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        reading="psu.input_voltage_v",
         value_fn=lambda s: s.psu.input_voltage_v if s.psu else None,
-        exists_fn=lambda s: s.psu is not None and s.psu.input_voltage_v is not None,
     ),
     WhatsMinerSensorEntityDescription(
         key="psu_input_current",
@@ -219,8 +305,19 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        reading="psu.input_current_a",
         value_fn=lambda s: s.psu.input_current_a if s.psu else None,
-        exists_fn=lambda s: s.psu is not None and s.psu.input_current_a is not None,
+    ),
+    WhatsMinerSensorEntityDescription(
+        key="psu_input_power",
+        translation_key="psu_input_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        reading="psu.input_power_w",
+        value_fn=lambda s: s.psu.input_power_w if s.psu else None,
     ),
     WhatsMinerSensorEntityDescription(
         key="uptime",
@@ -230,8 +327,8 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         suggested_unit_of_measurement=UnitOfTime.HOURS,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        reading="summary.uptime_s",
         value_fn=lambda s: s.summary.uptime_s,
-        exists_fn=lambda s: s.summary.uptime_s is not None,
     ),
     WhatsMinerSensorEntityDescription(
         key="mining_time",
@@ -241,14 +338,16 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         suggested_unit_of_measurement=UnitOfTime.HOURS,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        reading="summary.elapsed_s",
         value_fn=lambda s: s.summary.elapsed_s,
-        exists_fn=lambda s: s.summary.elapsed_s is not None,
     ),
+    # Share counters: API v2 only (v3 does not count shares).
     WhatsMinerSensorEntityDescription(
         key="accepted_shares",
         translation_key="accepted_shares",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
+        reading="summary.accepted",
         value_fn=lambda s: s.summary.accepted,
     ),
     WhatsMinerSensorEntityDescription(
@@ -256,6 +355,7 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         translation_key="rejected_shares",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
+        reading="summary.rejected",
         value_fn=lambda s: s.summary.rejected,
     ),
     WhatsMinerSensorEntityDescription(
@@ -264,13 +364,15 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
+        reading="summary.rejected",
         value_fn=_reject_rate,
     ),
     WhatsMinerSensorEntityDescription(
         key="pool_url",
         translation_key="pool_url",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: pool.url if (pool := s.active_pool) else None,
+        value_fn=lambda s: short_url(pool.url) if (pool := s.active_pool) else None,
+        attributes_fn=lambda s: {"url": pool.url if (pool := s.active_pool) else None},
     ),
     WhatsMinerSensorEntityDescription(
         key="pool_worker",
@@ -283,6 +385,7 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         translation_key="power_mode",
         device_class=SensorDeviceClass.ENUM,
         options=[mode.value for mode in PowerMode],
+        shown_by=Control.POWER_MODE,
         value_fn=lambda s: mode.value if (mode := power_mode(s)) else None,
     ),
     WhatsMinerSensorEntityDescription(
@@ -296,7 +399,7 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         key="latest_error",
         translation_key="latest_error",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: error.code if (error := latest_error(s)) else None,
+        value_fn=_latest_error_code,
     ),
     WhatsMinerSensorEntityDescription(
         key="latest_error_time",
@@ -305,12 +408,6 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_latest_error_time,
-    ),
-    WhatsMinerSensorEntityDescription(
-        key="firmware_version",
-        translation_key="firmware_version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: s.firmware_version,
     ),
 )
 
@@ -375,10 +472,9 @@ ENERGY = SensorEntityDescription(
 
 
 def _board_description(
-    board: Board, description: WhatsMinerBoardSensorEntityDescription
+    index: int, description: WhatsMinerBoardSensorEntityDescription
 ) -> WhatsMinerSensorEntityDescription:
-    """A snapshot sensor reading `description` from the board with `board.index`."""
-    index = board.index
+    """A snapshot sensor reading `description` from the board with this index."""
 
     def value_fn(snapshot: MinerSnapshot) -> StateType:
         found = next((b for b in snapshot.boards if b.index == index), None)
@@ -398,21 +494,40 @@ def _board_description(
     )
 
 
+def _board_descriptions(
+    coordinator: WhatsMinerCoordinator,
+) -> list[WhatsMinerSensorEntityDescription]:
+    """The sensors of each hashboard: of the boards polled, else (the miner is off at setup)
+    of as many boards as it had, with the sensors every board has."""
+    snapshot = cast(MinerSnapshot | None, coordinator.data)
+    if snapshot is not None and snapshot.boards:
+        return [
+            _board_description(board.index, d)
+            for board in snapshot.boards
+            for d in BOARD_SENSORS
+            if d.exists(board)
+        ]
+    count = coordinator.capabilities.board_count or 0
+    return [
+        _board_description(index, d)
+        for index in range(count)
+        for d in BOARD_SENSORS
+        if d.exists_fn is None
+    ]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: WhatsMinerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of one miner, for the hardware it has."""
+    """Set up the sensors of one miner, for the readings it has."""
     coordinator = entry.runtime_data
-    snapshot = coordinator.data
-    descriptions = [d for d in SENSORS if d.exists_fn(snapshot)]
-    descriptions += [
-        _board_description(board, d)
-        for board in snapshot.boards
-        for d in BOARD_SENSORS
-        if d.exists_fn(board)
+    capabilities = coordinator.capabilities
+    descriptions = [
+        shown_by_control(coordinator, d, d.shown_by) for d in SENSORS if d.exists(capabilities)
     ]
+    descriptions += _board_descriptions(coordinator)
     entities: list[SensorEntity] = [WhatsMinerSensor(coordinator, d) for d in descriptions]
     entities.append(WhatsMinerEnergySensor(coordinator, ENERGY))
     async_add_entities(entities)
@@ -426,7 +541,17 @@ class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
     @property
     def native_value(self) -> StateType | datetime:
         """The value in the latest snapshot."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        if (snapshot := self.snapshot) is None:
+            return None
+        return self.entity_description.value_fn(snapshot)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, StateType] | None:
+        """Details of the value (the whole pool URL)."""
+        attributes_fn = self.entity_description.attributes_fn
+        if attributes_fn is None or (snapshot := self.snapshot) is None:
+            return None
+        return attributes_fn(snapshot)
 
 
 class WhatsMinerEnergySensor(WhatsMinerEntity, RestoreSensor):
@@ -454,8 +579,11 @@ class WhatsMinerEnergySensor(WhatsMinerEntity, RestoreSensor):
 
     def _sample(self) -> None:
         now = dt_util.utcnow()
+        snapshot = self.snapshot
         power = (
-            self.coordinator.data.summary.power_w if self.coordinator.last_update_success else None
+            snapshot.summary.power_w
+            if snapshot is not None and self.coordinator.last_update_success
+            else None
         )
         if power is None:
             self._last = None

@@ -2,7 +2,8 @@
 
 Every action targets one miner through a required `device_id`, is validated before anything
 is sent (ServiceValidationError) and goes through the one action helper, which holds the
-miner's lock and translates the client's errors.
+miner's lock and translates the client's errors. An action the miner's firmware does not have,
+or any write to a miner monitored only, is refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 import zoneinfo
 
 from homeassistant.const import CONF_DEVICE_ID, CONF_PASSWORD
@@ -22,8 +23,8 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api.miner import Miner
-from .api.models import LedColor, PoolConfig, SyslogProto
+from .api.miner import Control, Miner
+from .api.models import LedColor, MinerSnapshot, PoolConfig, SyslogProto
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .firmware import installer_for
@@ -71,6 +72,13 @@ SCHEMAS: dict[str, vol.Schema] = {
         {
             vol.Optional("zonename"): vol.All(cv.string, vol.Length(min=1, max=64)),
             vol.Optional("timezone"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        }
+    ),
+    "set_ntp_servers": _schema(
+        {
+            vol.Required("servers"): vol.All(
+                cv.ensure_list, [vol.All(cv.string, vol.Length(min=1, max=253))], vol.Length(min=1)
+            ),
         }
     ),
     "set_syslog": _schema(
@@ -171,6 +179,13 @@ def _set_hostname(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
     return lambda miner: miner.set_hostname(data["hostname"])
 
 
+def _set_ntp_servers(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
+    servers = [server.strip() for server in data["servers"]]
+    if not all(servers) or any("," in server or " " in server for server in servers):
+        raise _invalid("invalid_ntp_server", servers=", ".join(data["servers"]))
+    return lambda miner: miner.set_ntp_servers(servers)
+
+
 def _set_syslog(data: dict[str, Any]) -> Callable[[Miner], Awaitable[Any]]:
     return lambda miner: miner.set_syslog(data["ip"], data["port"], SyslogProto(data["proto"]))
 
@@ -184,7 +199,8 @@ async def _set_network(
     missing = [field for field in ("ip", "netmask", "gateway", "dns") if not data.get(field)]
     if missing:
         raise _invalid("static_fields_missing", fields=", ".join(missing))
-    info = coordinator.data.info
+    snapshot = cast(MinerSnapshot | None, coordinator.data)
+    info = snapshot.info if snapshot is not None else None
     hostname = data.get("hostname") or (info.hostname if info else None) or "WhatsMiner"
     await async_miner_action(
         coordinator,
@@ -327,34 +343,58 @@ def _set_customer_message(data: dict[str, Any]) -> Callable[[Miner], Awaitable[A
     return lambda miner: miner.set_custom_data(data["key"], data["value"])
 
 
-# name -> (handler, response support, admin only)
-SERVICES: dict[str, tuple[Handler, SupportsResponse, bool]] = {
-    "upgrade_firmware": (_upgrade_firmware, SupportsResponse.OPTIONAL, True),
-    "update_pools": (_write(_update_pools), SupportsResponse.NONE, False),
-    "set_led": (_write(_set_led), SupportsResponse.NONE, False),
-    "download_logs": (_download_logs, SupportsResponse.OPTIONAL, True),
-    "set_hostname": (_write(_set_hostname), SupportsResponse.NONE, False),
-    "set_timezone": (_set_timezone, SupportsResponse.OPTIONAL, False),
-    "set_syslog": (_write(_set_syslog), SupportsResponse.NONE, False),
-    "set_network": (_set_network, SupportsResponse.NONE, True),
-    "change_password": (_change_password, SupportsResponse.NONE, True),
-    "factory_reset": (_write(_factory_reset), SupportsResponse.NONE, True),
-    "pre_power_on": (_pre_power_on, SupportsResponse.OPTIONAL, False),
-    "set_customer_message": (_write(_set_customer_message), SupportsResponse.NONE, False),
-    "get_pools": (_get_pools, SupportsResponse.ONLY, False),
-    "get_error_codes": (_get_error_codes, SupportsResponse.ONLY, False),
+# name -> (handler, response support, admin only, the control it needs or None for reads)
+SERVICES: dict[str, tuple[Handler, SupportsResponse, bool, Control | None]] = {
+    "upgrade_firmware": (_upgrade_firmware, SupportsResponse.OPTIONAL, True, Control.FIRMWARE),
+    "update_pools": (_write(_update_pools), SupportsResponse.NONE, False, Control.POOLS),
+    "set_led": (_write(_set_led), SupportsResponse.NONE, False, Control.LED),
+    "download_logs": (_download_logs, SupportsResponse.OPTIONAL, True, Control.LOGS),
+    "set_hostname": (_write(_set_hostname), SupportsResponse.NONE, False, Control.HOSTNAME),
+    "set_timezone": (_set_timezone, SupportsResponse.OPTIONAL, False, Control.TIMEZONE),
+    "set_ntp_servers": (
+        _write(_set_ntp_servers),
+        SupportsResponse.NONE,
+        False,
+        Control.NTP_SERVERS,
+    ),
+    "set_syslog": (_write(_set_syslog), SupportsResponse.NONE, False, Control.SYSLOG),
+    "set_network": (_set_network, SupportsResponse.NONE, True, Control.NETWORK),
+    "change_password": (_change_password, SupportsResponse.NONE, True, Control.PASSWORD),
+    "factory_reset": (_write(_factory_reset), SupportsResponse.NONE, True, Control.FACTORY_RESET),
+    "pre_power_on": (_pre_power_on, SupportsResponse.OPTIONAL, False, Control.PRE_POWER_ON),
+    "set_customer_message": (
+        _write(_set_customer_message),
+        SupportsResponse.NONE,
+        False,
+        Control.CUSTOM_DATA,
+    ),
+    "get_pools": (_get_pools, SupportsResponse.ONLY, False, None),
+    "get_error_codes": (_get_error_codes, SupportsResponse.ONLY, False, None),
 }
 
 
-async def _async_call(hass: HomeAssistant, handler: Handler, call: ServiceCall) -> ServiceResponse:
+def require_control(coordinator: WhatsMinerCoordinator, control: Control) -> None:
+    """Refuse, before anything is sent, what this miner cannot do or may not be asked."""
+    host = coordinator.miner.host
+    if coordinator.monitor_only:
+        raise _invalid("monitor_only", host=host)
+    if not coordinator.capabilities.has(control):
+        raise _invalid("unsupported_command", host=host, command=str(control))
+
+
+async def _async_call(
+    hass: HomeAssistant, handler: Handler, control: Control | None, call: ServiceCall
+) -> ServiceResponse:
     coordinator = coordinator_for_device(hass, call.data[CONF_DEVICE_ID])
+    if control is not None:
+        require_control(coordinator, control)
     return await handler(hass, coordinator, dict(call.data))
 
 
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of the integration (once, from async_setup)."""
-    for name, (handler, supports_response, admin) in SERVICES.items():
-        func = partial(_async_call, hass, handler)
+    for name, (handler, supports_response, admin, control) in SERVICES.items():
+        func = partial(_async_call, hass, handler, control)
         if admin:
             service.async_register_admin_service(
                 hass, DOMAIN, name, func, SCHEMAS[name], supports_response

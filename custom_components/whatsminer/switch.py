@@ -10,7 +10,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, is_hydro
+from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -34,40 +34,47 @@ SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
         key="fast_boot",
         translation_key="fast_boot",
         entity_category=EntityCategory.CONFIG,
-        value_fn=lambda snapshot: snapshot.summary.fast_boot,
+        value_fn=lambda snapshot: snapshot.settings.fast_boot,
         set_fn=lambda miner, on: miner.set_fast_boot(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="web_pools",
         translation_key="web_pools",
         entity_category=EntityCategory.CONFIG,
+        value_fn=lambda snapshot: snapshot.settings.web_pools,
         set_fn=lambda miner, on: miner.set_web_pools(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="poweroff_cool",
         translation_key="poweroff_cool",
         entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda caps: caps.fans,  # air-cooled only
+        value_fn=lambda snapshot: snapshot.settings.fan_poweroff_cool,
         set_fn=lambda miner, on: miner.set_poweroff_cool(on),
     ),
     WhatsMinerSwitchEntityDescription(
         key="fan_zero_speed",
         translation_key="fan_zero_speed",
         entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda caps: caps.fans,  # air-cooled only
+        value_fn=lambda snapshot: snapshot.settings.fan_zero_speed,
         set_fn=lambda miner, on: miner.set_fan_zero_speed(on),
-        exists_fn=lambda snapshot: not is_hydro(snapshot),
     ),
     WhatsMinerSwitchEntityDescription(
         key="mining_at_boot",
         translation_key="mining_at_boot",
         entity_category=EntityCategory.CONFIG,
+        value_fn=lambda snapshot: snapshot.settings.mining_at_boot,
         set_fn=lambda miner, on: miner.set_mining_at_boot(on),
     ),
-    # Commands of later manuals (not in the v2.0.5 document): off by default.
+    # Commands of later v2 manuals (not in the v2.0.5 document): off by default there.
     WhatsMinerSwitchEntityDescription(
         key="fast_mining",
         translation_key="fast_mining",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
+        reading="settings.fast_mining",
+        value_fn=lambda snapshot: snapshot.settings.fast_mining,
         set_fn=lambda miner, on: miner.set_fast_mining(on),
     ),
     WhatsMinerSwitchEntityDescription(
@@ -75,6 +82,8 @@ SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
         translation_key="fast_hash",
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
+        reading="settings.fast_hash",
+        value_fn=lambda snapshot: snapshot.settings.fast_hash,
         set_fn=lambda miner, on: miner.set_fast_hash(on),
     ),
 )
@@ -88,9 +97,7 @@ async def async_setup_entry(
     """Set up the switches of one miner."""
     coordinator = entry.runtime_data
     async_add_entities(
-        WhatsMinerSwitch(coordinator, description)
-        for description in SWITCHES
-        if description.exists_fn(coordinator.data)
+        WhatsMinerSwitch(coordinator, description) for description in offered(coordinator, SWITCHES)
     )
 
 

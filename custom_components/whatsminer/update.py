@@ -2,7 +2,9 @@
 
 The installed version comes from the miner. There is no online source of MicroBT firmware, so
 installing takes a file through the `whatsminer.upgrade_firmware` action; meanwhile this entity
-shows the upload's progress, then the wait for the miner to come back on the new build.
+shows the upload's progress, then the wait for the miner to come back on the new build. It
+exists where the miner takes firmware and the entry may write; the installed version is also
+the device's firmware, so no sensor repeats it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from homeassistant.components.update import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.miner import Control
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, has_control
 from .firmware import installer_for
 
 PARALLEL_UPDATES = 1
@@ -34,8 +37,9 @@ async def async_setup_entry(
     entry: WhatsMinerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the firmware entity of one miner."""
-    async_add_entities([WhatsMinerUpdate(entry.runtime_data, FIRMWARE)])
+    """Set up the firmware entity of one miner (where Home Assistant may install firmware)."""
+    if has_control(entry.runtime_data, Control.FIRMWARE):
+        async_add_entities([WhatsMinerUpdate(entry.runtime_data, FIRMWARE)])
 
 
 class WhatsMinerUpdate(WhatsMinerEntity, UpdateEntity):
@@ -58,7 +62,7 @@ class WhatsMinerUpdate(WhatsMinerEntity, UpdateEntity):
     @property
     @override
     def installed_version(self) -> str | None:
-        return self.coordinator.data.firmware_version
+        return snapshot.firmware_version if (snapshot := self.snapshot) is not None else None
 
     @property
     @override

@@ -8,15 +8,22 @@ points at it and `init_integration` sets it up through `hass.config_entries`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import socket
 from unittest.mock import PropertyMock, patch
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.whatsminer.const import DOMAIN
+from custom_components.whatsminer.const import (
+    CONF_API,
+    CONF_V2_PORT,
+    CONF_V3_PORT,
+    DOMAIN,
+    ENTRY_VERSION,
+)
 from simulator import MinerSimulator, SimulatedMiner
 
 
@@ -42,13 +49,36 @@ def profile() -> str:
     return "m30s_plus"
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
 async def simulator(socket_enabled: None, profile: str) -> AsyncIterator[MinerSimulator]:
-    """One simulated miner listening on a free loopback port."""
+    """One simulated miner listening on free loopback ports (v3 firmware: both APIs)."""
     async with MinerSimulator(
-        count=1, profile=profile, host="127.0.0.1", base_port=0, password="admin"
+        count=1,
+        profile=profile,
+        host="127.0.0.1",
+        base_port=0,
+        password="admin",
+        v3_base_port=free_port(),
     ) as sim:
         yield sim
+
+
+def entry_data(miner: SimulatedMiner, password: str | None = "admin") -> dict[str, object]:
+    """Config entry data (version 2) of a simulated miner, on the API its firmware speaks."""
+    return {
+        CONF_HOST: miner.host,
+        CONF_V2_PORT: miner.port,
+        CONF_V3_PORT: miner.v3_port,
+        CONF_API: "v3" if miner.state.v3 else "v2",
+        CONF_PASSWORD: password,
+    }
 
 
 @pytest.fixture
@@ -64,7 +94,8 @@ def mock_config_entry(miner: SimulatedMiner) -> MockConfigEntry:
         domain=DOMAIN,
         title=f"WhatsMiner {miner.state.hostname}",
         unique_id=format_mac(miner.state.mac),
-        data={CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: "admin"},
+        data=entry_data(miner),
+        version=ENTRY_VERSION,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import SimulatedMiner
@@ -11,6 +12,7 @@ from simulator import SimulatedMiner
 from .helpers import next_poll, state_of
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_mining_and_pool(
     hass: HomeAssistant,
     miner: SimulatedMiner,

@@ -128,10 +128,10 @@ async def test_refused_write_does_not_start_the_interval(
     init_integration: MockConfigEntry,
 ) -> None:
     """A write the client refuses before sending restarts nothing, so the next one goes at once."""
-    client = init_integration.runtime_data.miner.client
+    miner_api = init_integration.runtime_data.miner
     refused = WhatsMinerValidationError("watts out of range", field="watts")
     with (
-        patch.object(client, "adjust_power_limit", side_effect=refused),
+        patch.object(miner_api, "set_power_limit", side_effect=refused),
         pytest.raises(ServiceValidationError),
     ):
         await _set_limit(hass, init_integration, 3000)

@@ -1,34 +1,37 @@
-"""Config flows against a simulated miner: add, search, reauth, reconfigure, options."""
+"""Config flows against simulated miners over TCP: add (v2, v3, monitor only), search, reauth,
+reconfigure, options. Every error is shown to recover."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-import socket
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE, FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.whatsminer import config_flow
-from custom_components.whatsminer.api.models import MinerInfo, MinerSnapshot, Summary
-from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.whatsminer.api.miner import Detection
+from custom_components.whatsminer.api.models import ApiVersion
+from custom_components.whatsminer.const import (
+    CONF_API,
+    CONF_RESTART_INTERVAL,
+    CONF_SCAN_INTERVAL,
+    CONF_V2_PORT,
+    CONF_V3_PORT,
+    DOMAIN,
+    ENTRY_VERSION,
+)
 from simulator import MinerSimulator, SimulatedMiner
 
-CLIENT = "custom_components.whatsminer.config_flow.WhatsMinerClient"
-
-
-def _free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .conftest import entry_data, free_port
 
 
 @pytest.fixture
@@ -47,43 +50,115 @@ async def not_a_miner(socket_enabled: None) -> AsyncIterator[int]:
     await server.wait_closed()
 
 
-async def _start_manual(hass: HomeAssistant) -> str:
+def _address(miner: SimulatedMiner, **ports: int) -> dict[str, Any]:
+    """The user step's input for a simulated miner (its ports in the advanced section)."""
+    v3_port = miner.v3_port if miner.state.v3 else free_port()
+    advanced = {CONF_V2_PORT: miner.port, CONF_V3_PORT: v3_port} | ports
+    return {CONF_HOST: miner.host, config_flow.CONF_ADVANCED: advanced}
+
+
+async def _start(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["manual", "search"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "manual"}
-    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "manual"
+    assert result["step_id"] == "user"
     assert result["errors"] == {}
     return result["flow_id"]
 
 
-def _user_input(miner: SimulatedMiner, **changes: Any) -> dict[str, Any]:
-    return {CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: "admin"} | changes
+async def _to_password(hass: HomeAssistant, miner: SimulatedMiner) -> dict[str, Any]:
+    """Enter the miner's address; the flow detects it and asks for the password."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "password"
+    return dict(result)
 
 
-async def test_manual_flow_creates_entry(hass: HomeAssistant, miner: SimulatedMiner) -> None:
-    """The miner is read, its password checked, and the entry named after model and host."""
+def _issues(hass: HomeAssistant) -> set[str]:
+    return {
+        i.translation_key or "" for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN
+    }
+
+
+async def test_user_step_collapses_the_ports(hass: HomeAssistant) -> None:
+    """Only the address is in view; the two ports wait in a collapsed section."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    schema = result["data_schema"].schema
+    advanced = schema[config_flow.CONF_ADVANCED]
+    assert advanced.options == {"collapsed": True}
+    defaults = {str(key): key.default() for key in advanced.schema.schema}
+    assert defaults == {CONF_V2_PORT: 4028, CONF_V3_PORT: 4433}
+
+
+async def test_v2_miner_added_with_its_admin_password(
+    hass: HomeAssistant, miner: SimulatedMiner
+) -> None:
+    """API v2 firmware: found, named, asked for the admin password, added with its API."""
     miner.state.hostname = "barn-01"
-    flow_id = await _start_manual(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
+    result = await _to_password(hass, miner)
+    assert result["description_placeholders"] == {
+        "host": "127.0.0.1",
+        "model": "M30S+VE40",
+        "firmware": miner.state.fw_ver,
+        "api_version": "v2 (2.0.5)",
+        "account": "admin",
+        "default": "admin",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "admin"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "M30S+VE40 barn-01"
-    assert result["data"] == _user_input(miner)
     entry = result["result"]
+    assert entry.version == ENTRY_VERSION
+    assert entry.data == entry_data(miner) | {CONF_V3_PORT: entry.data[CONF_V3_PORT]}
+    assert entry.data[CONF_API] == "v2"
     assert entry.unique_id == format_mac(miner.state.mac)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.monitor_only
+
+
+@pytest.mark.parametrize("profile", ["m63s_hydro"])
+async def test_v3_miner_added_with_its_super_password(
+    hass: HomeAssistant, miner: SimulatedMiner
+) -> None:
+    """API v3 firmware: the flow says so and asks for the super account's password."""
+    result = await _to_password(hass, miner)
+    placeholders = result["description_placeholders"]
+    assert placeholders["model"] == "M63S_VL10"
+    assert placeholders["api_version"].startswith("v3 (3.")
+    assert (placeholders["account"], placeholders["default"]) == ("super", "super")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_PASSWORD: "admin"},  # the simulator's super password
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == entry_data(miner)
+    assert entry.data[CONF_API] == "v3"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.miner.api is ApiVersion.V3
+
+
+async def test_monitor_only_without_password(hass: HomeAssistant, miner: SimulatedMiner) -> None:
+    """No password: added monitor only, and the repair says how to enable writes."""
+    result = await _to_password(hass, miner)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data[CONF_PASSWORD] is None
+    assert entry.data[CONF_API] == "v2"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.monitor_only
+    assert _issues(hass) == {"monitor_only_v2"}
 
 
 def _set_password(miner: SimulatedMiner, broken: bool) -> None:
-    miner.state.password = "s3cret" if broken else "admin"
-
-
-def _set_offline(miner: SimulatedMiner, broken: bool) -> None:
-    miner.faults.offline = broken
+    miner.state.password = miner.state.accounts["super"] = "s3cret" if broken else "admin"
 
 
 def _set_api_disabled(miner: SimulatedMiner, broken: bool) -> None:
@@ -94,69 +169,164 @@ def _set_token_exhaustion(miner: SimulatedMiner, broken: bool) -> None:
     miner.faults.token_exhaustion = broken
 
 
-def _set_v3_only(miner: SimulatedMiner, broken: bool) -> None:
-    miner.faults.v3_only = broken
+def _set_default_super(miner: SimulatedMiner, broken: bool) -> None:
+    miner.state.accounts["super"] = "super" if broken else "admin"
+
+
+@pytest.mark.parametrize(
+    ("profile", "breaker", "password", "error"),
+    [
+        ("m30s_plus", _set_password, "admin", "invalid_auth"),
+        ("m30s_plus", _set_api_disabled, "admin", "write_api_disabled"),
+        ("m30s_plus", _set_token_exhaustion, "admin", "token_limit"),
+        ("m63s_hydro", _set_api_disabled, "admin", "v3_write_disabled"),
+        ("m63s_hydro", _set_default_super, "super", "v3_default_password"),
+        ("m63s_hydro", _set_password, "admin", "v3_no_permission"),
+    ],
+)
+async def test_password_error_then_recovery(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    breaker: Callable[[SimulatedMiner, bool], None],
+    password: str,
+    error: str,
+) -> None:
+    """Each reason the miner refuses is named for its API, and the flow finishes once fixed."""
+    result = await _to_password(hass, miner)
+    breaker(miner, True)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: password}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+    breaker(miner, False)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "admin"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PASSWORD] == "admin"
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    ("profile", "error", "issue"),
+    [
+        ("m30s_plus", "write_api_disabled", "monitor_only_v2"),
+        ("m60s", "v3_write_disabled", "monitor_only_v3"),
+    ],
+)
+async def test_write_off_added_monitor_only(
+    hass: HomeAssistant, miner: SimulatedMiner, error: str, issue: str
+) -> None:
+    """A miner whose writes are off: the owner leaves the password out and adds it monitor
+    only; the repair of its firmware says how to enable writes."""
+    miner.state.api_enabled = False
+    result = await _to_password(hass, miner)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_PASSWORD: "admin"})
+    assert result["errors"] == {"base": error}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_PASSWORD: ""})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PASSWORD] is None
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert _issues(hass) == {issue}
+
+
+def _set_offline(miner: SimulatedMiner, broken: bool) -> None:
+    miner.faults.offline = broken
 
 
 @pytest.mark.parametrize(
     ("breaker", "error"),
-    [
-        (_set_password, "invalid_auth"),
-        (_set_offline, "cannot_connect"),
-        (_set_api_disabled, "write_api_disabled"),
-        (_set_token_exhaustion, "token_limit"),
-        (_set_v3_only, "unsupported_firmware"),
-    ],
+    [(_set_offline, "cannot_connect")],
 )
-async def test_manual_flow_error_then_recovery(
+async def test_address_error_then_recovery(
     hass: HomeAssistant,
     miner: SimulatedMiner,
     breaker: Callable[[SimulatedMiner, bool], None],
     error: str,
 ) -> None:
-    """Each problem the miner has is named, and the flow finishes once it is fixed."""
-    flow_id = await _start_manual(hass)
+    """A miner that does not answer is named, and the flow goes on once it does."""
+    flow_id = await _start(hass)
     breaker(miner, True)
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
     assert result["errors"] == {"base": error}
-
     breaker(miner, False)
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["step_id"] == "password"
 
 
-async def test_manual_flow_not_a_whatsminer(
+async def test_not_a_whatsminer(
     hass: HomeAssistant, miner: SimulatedMiner, not_a_miner: int
 ) -> None:
-    """Another service on the port is told apart from a miner."""
-    flow_id = await _start_manual(hass)
+    """Another service on the ports is told apart from a miner."""
+    flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, _user_input(miner, port=not_a_miner)
+        flow_id, _address(miner, v2_port=not_a_miner)
     )
     assert result["errors"] == {"base": "not_whatsminer"}
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["step_id"] == "password"
 
 
-@pytest.mark.parametrize(
-    ("patched", "error"),
-    [
-        ({"side_effect": RuntimeError("boom")}, "unknown"),
-        ({"return_value": MinerSnapshot(summary=Summary())}, "no_mac"),
-    ],
-)
-async def test_manual_flow_unexpected_then_recovery(
-    hass: HomeAssistant, miner: SimulatedMiner, patched: dict[str, Any], error: str
+async def test_detection_unexpected_then_recovery(
+    hass: HomeAssistant, miner: SimulatedMiner
 ) -> None:
-    """An unexpected failure or a miner without a MAC is reported, then the flow recovers."""
-    flow_id = await _start_manual(hass)
-    with patch(f"{CLIENT}.poll", **patched):
-        result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
-    assert result["errors"] == {"base": error}
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
+    """An unexpected failure while detecting is reported, then the flow recovers."""
+    flow_id = await _start(hass)
+    with patch.object(config_flow, "detect", side_effect=RuntimeError("boom")):
+        result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["errors"] == {"base": "unknown"}
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["step_id"] == "password"
+
+
+async def test_identity_read_after_detection(hass: HomeAssistant, miner: SimulatedMiner) -> None:
+    """Detection without MAC or model is completed by one read of the miner; a miner that
+    cannot tell its MAC is refused (it could not be told apart), then the flow recovers."""
+    bare = Detection(api=ApiVersion.V2, port=miner.port)
+    flow_id = await _start(hass)
+    with patch.object(config_flow, "detect", return_value=bare):
+        result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+        assert result["step_id"] == "password"
+        assert result["description_placeholders"]["model"] == "M30S+VE40"
+        hass.config_entries.flow.async_abort(flow_id)
+
+        flow_id = await _start(hass)
+        miner.faults.offline = True  # the read after detection fails: no MAC
+        result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+        assert result["errors"] == {"base": "no_mac"}
+    miner.faults.offline = False
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
+    assert result["step_id"] == "password"
+
+
+async def test_password_check_unexpected_then_recovery(
+    hass: HomeAssistant, miner: SimulatedMiner
+) -> None:
+    """An unexpected failure while checking the password is reported and recovers."""
+    result = await _to_password(hass, miner)
+    with patch(
+        "custom_components.whatsminer.api.v2.miner.V2Miner.verify_password",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_PASSWORD: "admin"}
+        )
+    assert result["errors"] == {"base": "unknown"}
+    miner.faults.offline = True
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "admin"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    miner.faults.offline = False
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "admin"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -164,30 +334,31 @@ async def test_manual_flow_unexpected_then_recovery(
 async def test_duplicate_aborts_and_updates_address(
     hass: HomeAssistant, miner: SimulatedMiner
 ) -> None:
-    """Adding a known miner again aborts and stores the address it now answers on."""
+    """Adding a known miner again aborts and stores the address and ports it answers on."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=format_mac(miner.state.mac),
-        data={CONF_HOST: "127.0.0.1", CONF_PORT: _free_port(), CONF_PASSWORD: "admin"},
+        data=entry_data(miner) | {CONF_HOST: "192.0.2.1", CONF_V2_PORT: 1},
+        version=ENTRY_VERSION,
     )
     entry.add_to_hass(hass)
-    flow_id = await _start_manual(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(miner))
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _address(miner))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert entry.data[CONF_PORT] == miner.port
-    await hass.async_block_till_done()
+    assert entry.data[CONF_HOST] == miner.host
+    assert entry.data[CONF_V2_PORT] == miner.port
 
 
 # ---- network search -----------------------------------------------------------------------
 
 
-async def _search(hass: HomeAssistant, targets: list[tuple[str, int]]) -> dict[str, Any]:
-    """Run the search step over `targets` to its end; the result after the progress."""
+async def _search(hass: HomeAssistant, targets: list[tuple[str, int, int]]) -> dict[str, Any]:
+    """Run the search (empty address) over `targets` to its end; the result after progress."""
     with patch.object(config_flow, "async_search_targets", return_value=targets):
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        flow_id = await _start(hass)
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"next_step_id": "search"}
+            flow_id, {CONF_HOST: "", config_flow.CONF_ADVANCED: {}}
         )
         assert result["type"] is FlowResultType.SHOW_PROGRESS
         assert result["progress_action"] == "search"
@@ -196,23 +367,38 @@ async def _search(hass: HomeAssistant, targets: list[tuple[str, int]]) -> dict[s
     return dict(result)
 
 
-async def test_search_finds_miners_and_adds_one(
-    hass: HomeAssistant, simulator: MinerSimulator, not_a_miner: int
+def _target(miner: SimulatedMiner) -> tuple[str, int, int]:
+    return miner.host, miner.port, miner.v3_port if miner.state.v3 else free_port()
+
+
+async def test_search_finds_v2_and_v3_miners_and_adds_one(
+    hass: HomeAssistant, miner: SimulatedMiner, not_a_miner: int
 ) -> None:
-    """Only WhatsMiners are offered, without the ones already added; progress is reported."""
-    async with MinerSimulator(
-        count=2, profile="m56s_hydro", host="127.0.0.1", base_port=0, password="admin", seed=10
-    ) as others:
-        known, new = others.miners
-        new.state.hostname = "cellar"
+    """Miners on either API are offered with model and firmware; known ones and other
+    services are left out; progress is reported."""
+    async with (
+        MinerSimulator(
+            count=1,
+            profile="m63s_hydro",
+            host="127.0.0.1",
+            base_port=0,
+            password="admin",
+            seed=10,
+            v3_base_port=free_port(),
+        ) as hydro_sim,
+        MinerSimulator(
+            count=1, profile="m56s_hydro", host="127.0.0.1", base_port=0, password="admin", seed=20
+        ) as known_sim,
+    ):
+        hydro, known = hydro_sim.miners[0], known_sim.miners[0]
         MockConfigEntry(domain=DOMAIN, unique_id=format_mac(known.state.mac)).add_to_hass(hass)
-        miner = simulator.miners[0]
+        hydro.state.hostname = "cellar"
         targets = [
-            (miner.host, miner.port),
-            ("127.0.0.1", _free_port()),
-            ("127.0.0.1", not_a_miner),
-            (known.host, known.port),
-            (new.host, new.port),
+            _target(miner),
+            ("127.0.0.1", free_port(), free_port()),
+            ("127.0.0.1", not_a_miner, free_port()),
+            _target(known),
+            _target(hydro),
         ]
         progress = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE)
         with patch.object(config_flow, "PROGRESS_STEP", 1):
@@ -224,22 +410,19 @@ async def test_search_finds_miners_and_adds_one(
         options = result["data_schema"].schema[config_flow.CONF_MINER].config["options"]
         assert sorted(option["label"] for option in options) == sorted(
             [
-                f"M30S+VE40 WhatsMiner (127.0.0.1:{miner.port})",
-                f"M56S_VH30 cellar (127.0.0.1:{new.port})",
+                f"M30S+VE40 WhatsMiner (127.0.0.1:{miner.port}, {miner.state.fw_ver})",
+                f"M63S_VL10 cellar (127.0.0.1:{hydro.port}, {hydro.state.fw_ver})",
             ]
         )
-
         flow_id = result["flow_id"]
-        choice = {config_flow.CONF_MINER: format_mac(new.state.mac)}
         result = await hass.config_entries.flow.async_configure(
-            flow_id, choice | {CONF_PASSWORD: "wrong"}
+            flow_id, {config_flow.CONF_MINER: format_mac(hydro.state.mac)}
         )
-        assert result["errors"] == {"base": "invalid_auth"}
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, choice | {CONF_PASSWORD: "admin"}
-        )
+        assert result["step_id"] == "password"
+        assert result["description_placeholders"]["account"] == "super"
+        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_PASSWORD: "admin"})
         assert result["type"] is FlowResultType.CREATE_ENTRY
-        assert result["data"] == {CONF_HOST: new.host, CONF_PORT: new.port, CONF_PASSWORD: "admin"}
+        assert result["data"] == entry_data(hydro)
         await hass.async_block_till_done()
         await hass.config_entries.async_unload(result["result"].entry_id)
 
@@ -255,14 +438,15 @@ async def test_search_is_bounded_in_time(hass: HomeAssistant, miner: SimulatedMi
     """A miner that never answers does not hold the search up beyond its time limit."""
     miner.faults.hang = True
     with patch.object(config_flow, "SEARCH_TIMEOUT_S", 0.2):
-        result = await _search(hass, [(miner.host, miner.port)])
+        result = await _search(hass, [_target(miner)])
     assert result["reason"] == "no_miners_found"
 
 
 async def test_search_skips_miner_without_mac(hass: HomeAssistant, miner: SimulatedMiner) -> None:
     """A miner that does not tell its MAC cannot be offered."""
-    with patch(f"{CLIENT}.get_miner_info", return_value=MinerInfo()):
-        result = await _search(hass, [(miner.host, miner.port)])
+    miner.faults.offline = True
+    with patch.object(config_flow, "detect", return_value=Detection(api=ApiVersion.V2, port=1)):
+        result = await _search(hass, [_target(miner)])
     assert result["reason"] == "no_miners_found"
 
 
@@ -280,8 +464,8 @@ async def test_search_targets(hass: HomeAssistant) -> None:
     ]
     with patch.object(config_flow.network, "async_get_adapters", return_value=adapters):
         targets = await config_flow.async_search_targets(hass)
-    hosts = {host for host, _ in targets}
-    assert {port for _, port in targets} == {4028}
+    hosts = {host for host, _, _ in targets}
+    assert {(v2, v3) for _, v2, v3 in targets} == {(4028, 4433)}
     assert len(hosts) == 254
     assert "192.168.7.1" in hosts
     assert "192.168.7.254" in hosts
@@ -295,17 +479,24 @@ async def test_search_targets(hass: HomeAssistant) -> None:
 async def test_reauth(
     hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A new password is asked for, checked, stored, and the miner set up again."""
+    """A new password is asked for (the account of the miner's API), checked, stored."""
     mock_config_entry.add_to_hass(hass)
     miner.state.password = "n3w"
     result = await mock_config_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["account"] == "admin"
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: "admin"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
+    miner.faults.offline = True
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "n3w"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    miner.faults.offline = False
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: "n3w"}
     )
@@ -316,12 +507,27 @@ async def test_reauth(
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
+async def test_reauth_to_monitor_only(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """Leaving the password out keeps the miner, monitor only."""
+    mock_config_entry.add_to_hass(hass)
+    miner.state.password = "n3w"
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_PASSWORD] is None
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
 async def test_reauth_different_miner(hass: HomeAssistant, miner: SimulatedMiner) -> None:
     """Reauthentication refuses a different miner at the entry's address."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="00:11:22:33:44:55",
-        data={CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: "old"},
+        data=entry_data(miner, "old") | {CONF_V3_PORT: free_port()},
+        version=ENTRY_VERSION,
     )
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
@@ -334,11 +540,12 @@ async def test_reauth_different_miner(hass: HomeAssistant, miner: SimulatedMiner
 
 
 async def test_reconfigure(hass: HomeAssistant, miner: SimulatedMiner) -> None:
-    """A miner that moved is found at its new address after a failed attempt."""
+    """A miner that moved is found at its new address after failed attempts."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=format_mac(miner.state.mac),
-        data={CONF_HOST: "127.0.0.1", CONF_PORT: _free_port(), CONF_PASSWORD: "admin"},
+        data=entry_data(miner) | {CONF_V2_PORT: free_port()},
+        version=ENTRY_VERSION,
     )
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
@@ -346,15 +553,18 @@ async def test_reconfigure(hass: HomeAssistant, miner: SimulatedMiner) -> None:
     assert result["step_id"] == "reconfigure"
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: _free_port()}
+        result["flow_id"], _address(miner, v2_port=free_port())
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: miner.host, CONF_PORT: miner.port}
+        result["flow_id"], {CONF_HOST: " ", config_flow.CONF_ADVANCED: {}}
     )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], _address(miner))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_PORT] == miner.port
+    assert entry.data[CONF_V2_PORT] == miner.port
+    assert entry.data[CONF_API] == "v2"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 
@@ -369,12 +579,10 @@ async def test_reconfigure_different_miner(
     ) as sim:
         other = sim.miners[0]
         result = await mock_config_entry.start_reconfigure_flow(hass)
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOST: other.host, CONF_PORT: other.port}
-        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], _address(other))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_miner"
-    assert mock_config_entry.data[CONF_PORT] == miner.port
+    assert mock_config_entry.data[CONF_V2_PORT] == miner.port
 
 
 async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

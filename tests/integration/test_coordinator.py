@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.whatsminer.api.models import MinerSnapshot
+from custom_components.whatsminer.const import DEFAULT_SCAN_INTERVAL
 from simulator import SimulatedMiner
 
 from .helpers import next_poll, state_of
@@ -23,26 +27,64 @@ async def test_unavailable_while_unreachable(
     """Entities go unavailable when the miner stops answering, and come back with it."""
     assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
 
+    coordinator = init_integration.runtime_data
     miner.faults.offline = True
     caplog.clear()
     for _ in range(3):
-        await next_poll(hass, freezer)
+        await next_poll(hass, freezer, coordinator.update_interval)
         assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
-        assert state_of(hass, init_integration, "binary_sensor", "mining").state == (
-            STATE_UNAVAILABLE
-        )
+        assert state_of(hass, init_integration, "switch", "mining").state == (STATE_UNAVAILABLE)
     lost = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(lost) == 1
     assert miner.host in lost[0].getMessage()
 
     miner.faults.offline = False
     caplog.clear()
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await next_poll(hass, freezer, coordinator.update_interval)
+    await next_poll(hass, freezer, coordinator.update_interval)
     assert state_of(hass, init_integration, "sensor", "power").state != STATE_UNAVAILABLE
     back = [r for r in caplog.records if "recovered" in r.getMessage()]
     assert len(back) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_backoff_while_unreachable(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each poll without an answer doubles the interval, up to ten minutes; one answer
+    brings the configured interval back. Nothing is polled in between."""
+    coordinator = init_integration.runtime_data
+    assert coordinator.update_interval == DEFAULT_SCAN_INTERVAL
+    polls = 0
+    poll = coordinator.miner.poll
+
+    async def counted() -> MinerSnapshot:
+        nonlocal polls
+        polls += 1
+        return await poll()
+
+    coordinator.miner.poll = counted  # type: ignore[method-assign]
+    miner.faults.offline = True
+    await next_poll(hass, freezer)
+    assert polls == 1
+    seen = [int(coordinator.update_interval.total_seconds())]
+    for attempt in range(1, 7):
+        # Half way through the longer interval nothing happens ...
+        await next_poll(hass, freezer, coordinator.update_interval / 2)
+        assert polls == attempt
+        # ... then one poll fails, and the next waits longer still.
+        await next_poll(hass, freezer, coordinator.update_interval / 2 + timedelta(seconds=1))
+        assert polls == attempt + 1
+        seen.append(int(coordinator.update_interval.total_seconds()))
+    assert seen == [60, 120, 240, 480, 600, 600, 600]
+
+    miner.faults.offline = False
+    await next_poll(hass, freezer, coordinator.update_interval)
+    assert coordinator.last_update_success
+    assert coordinator.update_interval == DEFAULT_SCAN_INTERVAL
 
 
 async def test_different_miner_appears(
@@ -53,7 +95,7 @@ async def test_different_miner_appears(
 ) -> None:
     """When another miner takes over the address, its data is not shown as this miner's."""
     miner.state.mac = "AA:BB:CC:DD:EE:FF"
-    init_integration.runtime_data.miner.client.invalidate_cache()
+    init_integration.runtime_data.miner.invalidate_cache()
     await next_poll(hass, freezer)
     assert state_of(hass, init_integration, "sensor", "power").state == STATE_UNAVAILABLE
     assert init_integration.runtime_data.last_exception is not None
@@ -70,13 +112,13 @@ async def test_mining_process_down_stays_available(
     miner.faults.btminer_down = True
     await next_poll(hass, freezer)
     assert state_of(hass, init_integration, "sensor", "hashrate").state == "0.0"
-    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, init_integration, "switch", "mining").state == "off"
     assert state_of(hass, init_integration, "sensor", "temperature").state == "unknown"
 
     miner.faults.btminer_down = False
     await next_poll(hass, freezer)
     assert float(state_of(hass, init_integration, "sensor", "hashrate").state) > 0
-    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "on"
+    assert state_of(hass, init_integration, "switch", "mining").state == "on"
 
 
 async def test_setup_while_mining_process_down(
@@ -90,11 +132,11 @@ async def test_setup_while_mining_process_down(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, mock_config_entry, "switch", "mining").state == "off"
     assert hass.states.get("sensor.whatsminer_temperature") is None
 
     miner.faults.btminer_down = False
     await next_poll(hass, freezer)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert float(state_of(hass, mock_config_entry, "sensor", "temperature").state) > 0
-    assert state_of(hass, mock_config_entry, "binary_sensor", "mining").state == "on"
+    assert state_of(hass, mock_config_entry, "switch", "mining").state == "on"

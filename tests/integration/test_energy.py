@@ -60,11 +60,12 @@ async def test_outage_adds_nothing_and_no_spike(
     before = _energy(hass, init_integration)
     assert before == pytest.approx(kw * POLL_H, rel=1e-2)
 
+    coordinator = init_integration.runtime_data
     miner.faults.offline = True
     for _ in range(5):
-        await next_poll(hass, freezer)
+        await next_poll(hass, freezer, coordinator.update_interval)  # backs off
     miner.faults.offline = False
-    await next_poll(hass, freezer)
+    await next_poll(hass, freezer, coordinator.update_interval)
     assert _energy(hass, init_integration) == pytest.approx(before)
 
     await next_poll(hass, freezer)

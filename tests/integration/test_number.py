@@ -143,12 +143,17 @@ async def test_power_target(
 async def test_legacy_firmware_refuses_newer_commands(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
-    """Old firmware without adjust_upfreq_speed: the refusal is shown, nothing is assumed."""
+    """Old firmware without adjust_upfreq_speed: the refusal is said in words, nothing is
+    assumed, and the number goes (it would only fail again)."""
     number = entity_id(hass, init_integration, NUMBER_DOMAIN, "upfreq_speed")
+    assert hass.states.get(number).state == STATE_UNKNOWN  # type: ignore[union-attr]
     with pytest.raises(HomeAssistantError) as err:
         await _set(hass, number, 3)
-    assert err.value.translation_key == "command_rejected"
-    assert hass.states.get(number).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert err.value.translation_key == "unsupported_command"
+    assert err.value.translation_placeholders["command"] == "upfreq_speed"
+    await hass.async_block_till_done()
+    assert hass.states.get(number) is None
+    assert er.async_get(hass).async_get(number).disabled_by is er.RegistryEntryDisabler.INTEGRATION  # type: ignore[union-attr]
     await _set(hass, entity_id(hass, init_integration, NUMBER_DOMAIN, "temperature_offset"), -5)
     assert miner.state.temp_offset == -5
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -13,13 +14,16 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.whatsminer.const import DOMAIN
+from custom_components.whatsminer.const import DOMAIN, ENTRY_VERSION
 from simulator import SimulatedMiner
+
+from .conftest import entry_data
 
 
 def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -87,6 +91,8 @@ async def test_default_password_raised_and_changed_through_the_fix_flow(
     assert issue.translation_placeholders == {
         "name": init_integration.title,
         "host": "127.0.0.1",
+        "account": "admin",
+        "default": "admin",
     }
 
     flow = await fix_flow.start(issue.issue_id)
@@ -265,30 +271,173 @@ async def test_token_limit_raised_and_cleared(
     assert _issue(hass, "token_limit", mock_config_entry) is None
 
 
-async def test_v3_firmware_raised_reads_keep_working_and_cleared(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, miner: SimulatedMiner
-) -> None:
-    """Firmware that needs API v3 for commands: flagged, sensors work, cleared on downgrade."""
-    miner.faults.v3_only = True
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+async def _add(hass: HomeAssistant, miner: SimulatedMiner, password: str | None) -> MockConfigEntry:
+    """Set up a miner whose entry has `password` (None: monitor only)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"WhatsMiner {miner.state.hostname}",
+        unique_id=format_mac(miner.state.mac),
+        data=entry_data(miner, password),
+        version=ENTRY_VERSION,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
 
-    issue = _issue(hass, "v3_firmware", mock_config_entry)
+
+def _kinds(hass: HomeAssistant) -> set[str]:
+    return {
+        i.translation_key or "" for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN
+    }
+
+
+@pytest.mark.parametrize(
+    ("profile", "translation_key", "refusal"),
+    [
+        ("m30s_plus", "monitor_only_v2", "write_api_disabled"),
+        ("m63s_hydro", "monitor_only_v3", "v3_write_disabled"),
+    ],
+)
+async def test_monitor_only_then_password_through_the_repair(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    fix_flow: FixFlow,
+    translation_key: str,
+    refusal: str,
+) -> None:
+    """Added without a password: readings only, and a repair with the steps of this
+    firmware. Once writes are on, the password entered there reloads the miner with its
+    controls working, without restarting Home Assistant."""
+    miner.state.api_enabled = False
+    entry = await _add(hass, miner, None)
+    assert entry.runtime_data.monitor_only
+    issue = _issue(hass, "monitor_only", entry)
     assert issue is not None
-    assert not issue.is_fixable
-    assert issue.severity is ir.IssueSeverity.ERROR
-    hashrate = hass.states.get(_entity(hass, mock_config_entry, "sensor", "hashrate"))
+    assert issue.translation_key == translation_key
+    assert issue.is_fixable
+    assert _kinds(hass) == {translation_key}
+    hashrate = hass.states.get(_entity(hass, entry, "sensor", "hashrate"))
     assert hashrate is not None
     assert float(hashrate.state) > 0
-    with pytest.raises(HomeAssistantError):
-        await _turn_off_mining(hass, mock_config_entry)
-    assert miner.state.mining is True
 
-    miner.faults.v3_only = False  # older firmware installed with WhatsMinerTool
-    coordinator = mock_config_entry.runtime_data
-    coordinator.miner.invalidate_cache()
-    await coordinator.async_refresh()
+    flow = await fix_flow.start(issue.issue_id)
+    assert flow["step_id"] == "password"
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
+    assert flow["errors"] == {"base": refusal}
+    miner.state.api_enabled = True  # the owner switched writes on
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "wrong_1"})
+    assert flow["errors"] == {
+        "base": "invalid_auth" if miner.state.v3 is False else "v3_no_permission"
+    }
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
+    assert flow["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert entry.data[CONF_PASSWORD] == "admin"
+    assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.monitor_only
+    assert _issue(hass, "monitor_only", entry) is None
+    await _turn_off_mining(hass, entry)
+    assert miner.state.mining is False
+
+
+@pytest.mark.parametrize("profile", ["m63s_hydro"])
+async def test_v3_write_switch_off_raised_from_the_poll_and_cleared(
+    hass: HomeAssistant, miner: SimulatedMiner, fix_flow: FixFlow
+) -> None:
+    """v3 reports its write switch: off raises the issue; "check again" clears it once on."""
+    miner.state.api_enabled = False
+    entry = await _add(hass, miner, "admin")
+    issue = _issue(hass, "v3_write_disabled", entry)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.ERROR
+
+    flow = await fix_flow.start(issue.issue_id)
+    assert flow["step_id"] == "confirm"
+    flow = await fix_flow.submit(flow["flow_id"], {})
+    assert flow["errors"] == {"base": "still_failing"}
+    miner.state.api_enabled = True
+    flow = await fix_flow.submit(flow["flow_id"], {})
+    assert flow["type"] == "create_entry"
+    assert _issue(hass, "v3_write_disabled", entry) is None
+    await entry.runtime_data.async_refresh()
+    assert _issue(hass, "v3_write_disabled", entry) is None
+
+
+@pytest.mark.parametrize("profile", ["m63s_hydro"])
+async def test_v3_default_super_password(
+    hass: HomeAssistant, miner: SimulatedMiner, fix_flow: FixFlow
+) -> None:
+    """The factory super password is flagged (v3 refuses writes with it); the owner
+    changes it on the miner and gives Home Assistant the new one through the repair."""
+    miner.state.accounts["super"] = "super"
+    entry = await _add(hass, miner, "super")
+    issue = _issue(hass, "v3_default_password", entry)
+    assert issue is not None
+    assert _issue(hass, "default_password", entry) is None  # the v2 one is for "admin"
+
+    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "super"})
+    assert flow["errors"] == {"base": "v3_default_password"}
+    miner.state.accounts["super"] = "n3w_pw"  # changed in WhatsMinerTool
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "n3w_pw"})
+    assert flow["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.data[CONF_PASSWORD] == "n3w_pw"
+    assert _issue(hass, "v3_default_password", entry) is None
+    await _turn_off_mining(hass, entry)
+    assert miner.state.mining is False
+
+
+@pytest.mark.parametrize("profile", ["m63s_hydro"])
+async def test_v3_no_permission_keeps_reading(
+    hass: HomeAssistant, miner: SimulatedMiner, fix_flow: FixFlow
+) -> None:
+    """ "no permission" (most likely a changed super password) does not stop the readings:
+    a repair asks for the password, no setup error."""
+    miner.state.accounts["super"] = "changed"
+    entry = await _add(hass, miner, "admin")
+    issue = _issue(hass, "v3_no_permission", entry)
+    assert issue is not None
+    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "changed"})
+    assert flow["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _issue(hass, "v3_no_permission", entry) is None
+    assert entry.data[CONF_PASSWORD] == "changed"
+
+
+async def test_password_fix_flow_aborts_when_the_miner_unloads(
+    hass: HomeAssistant, miner: SimulatedMiner, fix_flow: FixFlow
+) -> None:
+    """The password dialog left open while the miner unloads ends with a clear reason."""
+    entry = await _add(hass, miner, None)
+    issue = _issue(hass, "monitor_only", entry)
+    assert issue is not None
+    flow = await fix_flow.start(issue.issue_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
+    assert flow["type"] == "abort"
+    assert flow["reason"] == "not_loaded"
+
+
+async def test_retired_issue_removed(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The "firmware needs API v3" issue of earlier versions goes at the next setup."""
+    mock_config_entry.add_to_hass(hass)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"v3_firmware_{mock_config_entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="v3_firmware",
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
     assert _issue(hass, "v3_firmware", mock_config_entry) is None
 
 

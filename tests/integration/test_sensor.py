@@ -43,7 +43,7 @@ async def test_power_mode_changes_power_and_hashrate(
     hashrate = state_of(hass, init_integration, "sensor", "hashrate")
     assert float(hashrate.state) == pytest.approx(miner.state.hashrate, rel=0.01)
     assert hashrate.attributes["unit_of_measurement"] == "TH/s"
-    assert state_of(hass, init_integration, "sensor", "power_mode").state == "normal"
+    assert state_of(hass, init_integration, "select", "power_mode").state == "normal"
 
     miner.state.power_mode = "low"
     await next_poll(hass, freezer)
@@ -54,7 +54,7 @@ async def test_power_mode_changes_power_and_hashrate(
     low_hashrate = state_of(hass, init_integration, "sensor", "hashrate")
     assert float(low_hashrate.state) == pytest.approx(miner.state.hashrate, rel=0.01)
     assert float(low_hashrate.state) < float(hashrate.state)
-    assert state_of(hass, init_integration, "sensor", "power_mode").state == "low"
+    assert state_of(hass, init_integration, "select", "power_mode").state == "low"
     efficiency = float(state_of(hass, init_integration, "sensor", "efficiency").state)
     assert efficiency == pytest.approx(miner.state.power_w / miner.state.hashrate, rel=0.05)
 
@@ -72,7 +72,7 @@ async def test_stopped_miner_reports_real_values(
     power = state_of(hass, init_integration, "sensor", "power")
     assert float(power.state) == pytest.approx(miner.state.power_w, abs=1)
     assert float(power.state) < 100
-    assert state_of(hass, init_integration, "binary_sensor", "mining").state == "off"
+    assert state_of(hass, init_integration, "switch", "mining").state == "off"
 
 
 async def test_air_cooled_entities(
@@ -93,14 +93,18 @@ async def test_air_cooled_entities(
     assert float(board.state) == pytest.approx(miner.state.hashrate / 3, rel=0.1)
     temperature = state_of(hass, init_integration, "sensor", "board_1_temperature")
     assert temperature.attributes["unit_of_measurement"] == "°C"
-    assert state_of(hass, init_integration, "sensor", "firmware_version").state == (
-        miner.state.fw_ver
-    )
     pool = miner.state.pools[0]
-    assert state_of(hass, init_integration, "sensor", "pool_url").state == pool.url
+    active = state_of(hass, init_integration, "sensor", "pool_url")
+    assert active.name.endswith(" Pool")
+    assert active.state == pool.url.split("://")[1]
+    assert active.attributes["url"] == pool.url
     assert state_of(hass, init_integration, "sensor", "pool_worker").state == pool.user
     assert state_of(hass, init_integration, "sensor", "error_count").state == "0"
-    assert state_of(hass, init_integration, "sensor", "latest_error").state == STATE_UNKNOWN
+    # No error is "none", not unknown.
+    assert state_of(hass, init_integration, "sensor", "latest_error").state == "none"
+    assert state_of(hass, init_integration, "sensor", "temperature").name.endswith(
+        "Board temperature"
+    )
 
 
 @pytest.mark.parametrize("profile", ["m56s_hydro"])
@@ -118,9 +122,6 @@ async def test_legacy_firmware(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
     """Old firmware is read too; what it does not report gets no entity."""
-    assert state_of(hass, init_integration, "sensor", "firmware_version").state == (
-        miner.state.fw_ver
-    )
     assert float(state_of(hass, init_integration, "sensor", "power").state) > 0
 
 

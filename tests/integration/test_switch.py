@@ -11,7 +11,6 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     STATE_OFF,
     STATE_ON,
-    STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
@@ -141,7 +140,8 @@ async def test_later_firmware_switches(
     key: str,
     cmd: str,
 ) -> None:
-    """Commands of later manuals are off by default; firmware without them refuses clearly."""
+    """Commands of later manuals are off by default; firmware without them refuses clearly,
+    and the switch goes (it would only fail again)."""
     mock_config_entry.add_to_hass(hass)
     enable_entity(hass, mock_config_entry, SWITCH_DOMAIN, key)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -149,11 +149,11 @@ async def test_later_firmware_switches(
     switch = entity_id(hass, mock_config_entry, SWITCH_DOMAIN, key)
     with pytest.raises(HomeAssistantError) as err:
         await _switch(hass, switch, True)
-    assert err.value.translation_key == "command_rejected"
+    assert err.value.translation_key == "unsupported_command"
     assert miner.counters.commands[cmd] == 1
-    state = hass.states.get(switch)
-    assert state is not None
-    assert state.state == STATE_UNKNOWN  # never set, not reported
+    await hass.async_block_till_done()
+    assert hass.states.get(switch) is None
+    assert er.async_get(hass).async_get(switch).disabled_by is er.RegistryEntryDisabler.INTEGRATION  # type: ignore[union-attr]
 
 
 async def test_assumed_value_restored(

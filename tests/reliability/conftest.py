@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-import functools
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
@@ -13,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer import coordinator as coordinator_module
-from custom_components.whatsminer.api.miner import create_miner
 from custom_components.whatsminer.const import DOMAIN
 
 if TYPE_CHECKING:
@@ -32,11 +30,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture
 def short_client_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Coordinators build their miners with a short timeout."""
-    monkeypatch.setattr(
-        coordinator_module,
-        "create_miner",
-        functools.partial(create_miner, timeout=CLIENT_TIMEOUT_S),
-    )
+    monkeypatch.setattr(coordinator_module, "MINER_TIMEOUT_S", CLIENT_TIMEOUT_S)
 
 
 @pytest.fixture
