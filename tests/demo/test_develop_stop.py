@@ -1,0 +1,48 @@
+"""Ctrl-C in scripts/develop stops Home Assistant cleanly, then the simulated miners.
+
+Runs after the browser tests (same demo). Ctrl-C is what a terminal sends: SIGINT to the whole
+foreground process group. Before the fix the script's trap signalled Home Assistant a second
+time in the middle of its shutdown, which killed it: no restore state written, the recorder's
+run left open.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import time
+
+from tests.demo.demo import Demo, problem_lines, slug
+
+
+def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None:
+    """Exit status 0, restore state saved at the stop, recorder run closed, miners gone."""
+    restore = demo.config_dir / ".storage/core.restore_state"
+    before = restore.stat().st_mtime if restore.exists() else 0.0
+    started = time.time()
+
+    assert demo.interrupt() == 0, demo.log()[-3000:]
+
+    log = demo.log()
+    assert "scripts/develop: stopped (Home Assistant exit status 0)" in log
+    # The miners stopped after Home Assistant, not with it.
+    assert log.index("stopping Home Assistant") < log.index("stopping the simulated miners")
+    # Restore state written by the final write of this stop, with every miner's energy total.
+    assert restore.stat().st_mtime >= max(before, started - 1)
+    saved = {item["state"]["entity_id"] for item in json.loads(restore.read_text())["data"]}
+    for *_rest, hostname in demo.miners:
+        assert f"sensor.{slug(hostname)}_energy" in saved
+    # The recorder closed its run and its database (no write-ahead log left behind).
+    db = demo.config_dir / "home-assistant_v2.db"
+    assert not (demo.config_dir / "home-assistant_v2.db-wal").exists()
+    with sqlite3.connect(db) as conn:
+        (end,) = conn.execute(
+            "SELECT end FROM recorder_runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+    assert end is not None
+    # Nothing listens on the miners' ports any more.
+    for index in range(len(demo.miners)):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", demo.miner_port + index)) != 0
+    assert problem_lines(log) == []
