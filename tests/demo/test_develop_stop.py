@@ -24,10 +24,6 @@ def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None
 
     assert demo.interrupt() == 0, demo.log()[-3000:]
 
-    log = demo.log()
-    assert "scripts/develop: stopped (Home Assistant exit status 0)" in log
-    # The miners stopped after Home Assistant, not with it.
-    assert log.index("stopping Home Assistant") < log.index("stopping the simulated miners")
     # Restore state written by the final write of this stop, with every miner's energy total.
     assert restore.stat().st_mtime >= max(before, started - 1)
     saved = {item["state"]["entity_id"] for item in json.loads(restore.read_text())["data"]}
@@ -41,6 +37,10 @@ def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None
             "SELECT end FROM recorder_runs ORDER BY run_id DESC LIMIT 1"
         ).fetchone()
     assert end is not None
+    log = demo.log()
+    assert "scripts/develop: stopped (Home Assistant exit status 0)" in log
+    # The miners stopped after Home Assistant, not with it.
+    assert log.index("stopping Home Assistant") < log.index("stopping the simulated miners")
     # Nothing listens on the miners' ports any more.
     for index in range(len(demo.miners)):
         with socket.socket() as probe:
