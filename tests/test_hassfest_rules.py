@@ -226,3 +226,45 @@ def test_rules_catch_what_hassfest_reported() -> None:
     assert string_problems("See https://example.com/docs")
     assert string_problems("On {state}", placeholders=False)
     assert string_problems('The command "{command}" was sent') == []
+
+
+def test_hacs_files() -> None:
+    """hacs.json has only the keys HACS knows; a licence GitHub detects; README; brand icon."""
+    hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
+    known = {"name", "homeassistant", "hacs", "content_in_root", "country", "filename"}
+    known |= {"hide_default_branch", "persistent_directory", "render_readme", "zip_release"}
+    assert "name" in hacs
+    assert set(hacs) <= known
+    assert isinstance(hacs["homeassistant"], str)
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License")
+    assert "the WhatsMiner for Home Assistant contributors" in licence
+    assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert (ROOT / "README.md").is_file()
+    assert (INTEGRATION / "brand" / "icon.png").is_file()
+
+
+def test_ecosystem_workflows() -> None:
+    """CI on GitHub runs hassfest and HACS's validation on push, pull request and schedule."""
+    workflows = [
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in (ROOT / ".github" / "workflows").glob("*.y*ml")
+    ]
+    uses = {
+        step.get("uses", "").split("@")[0]
+        for workflow in workflows
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+    }
+    assert {"home-assistant/actions/hassfest", "hacs/action"} <= uses
+    for workflow in workflows:
+        triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads "on" as True
+        assert {"push", "pull_request", "schedule"} <= set(triggers)
+    hacs_steps = [
+        step
+        for workflow in workflows
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("hacs/action")
+    ]
+    assert all(step["with"]["category"] == "integration" for step in hacs_steps)
