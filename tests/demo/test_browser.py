@@ -16,8 +16,9 @@ import re
 import shutil
 
 import pytest
+import yaml
 
-from tests.demo.demo import Demo, problem_lines, slug, wait_for
+from tests.demo.demo import ROOT, Demo, problem_lines, slug, wait_for
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -104,7 +105,15 @@ def deep_text(tab: object) -> str:
     return str(tab.evaluate(DEEP_TEXT_JS))  # type: ignore[attr-defined]
 
 
-def show(tab: object, path: str, shows: list[str | re.Pattern[str]], name: str, shots: Path) -> str:
+def show(
+    tab: object,
+    path: str,
+    shows: list[str | re.Pattern[str]],
+    name: str,
+    shots: Path,
+    *,
+    full_page: bool = False,
+) -> str:
     """Open `path`, wait until every item of `shows` is on the page and nothing loads; shoot."""
     tab.goto(path)  # type: ignore[attr-defined]
     missing: list[str] = []
@@ -130,7 +139,7 @@ def show(tab: object, path: str, shows: list[str | re.Pattern[str]], name: str, 
         ) from err
     # Let charts draw their lines before the picture (they animate in after the data arrives).
     tab.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    tab.screenshot(path=str(shots / f"{name}.png"))  # type: ignore[attr-defined]
+    tab.screenshot(path=str(shots / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
     return text
 
 
@@ -143,6 +152,39 @@ def changes(demo: Demo, entity_id: str) -> int:
 def names(demo: Demo) -> list[str | re.Pattern[str]]:
     """Every demo miner's host name (the device name)."""
     return [hostname for *_rest, hostname in demo.miners]
+
+
+def test_services_api_answers(demo: Demo) -> None:
+    """GET /api/services works (the frontend's get_services; without the voice pipeline's
+    libraries it failed with "No module named 'pymicro_vad'" and every page kept loading)."""
+    domains = {entry["domain"] for entry in demo.request("GET", "/api/services")}
+    assert {"whatsminer", "update", "homeassistant"} <= domains
+
+
+def dashboard_entity_ids(node: object) -> Iterator[str]:
+    """Every entity id the Miners dashboard names."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "entity" and isinstance(value, str):
+                yield value
+            elif key == "entities" and isinstance(value, list):
+                yield from (item for item in value if isinstance(item, str))
+                yield from dashboard_entity_ids(value)
+            else:
+                yield from dashboard_entity_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from dashboard_entity_ids(item)
+
+
+def test_dashboard_names_only_existing_entities(demo: Demo) -> None:
+    """Every entity of config/dashboard_miners.yaml exists in the demo (no typo, no stale id)."""
+    dashboard = yaml.safe_load((ROOT / "config/dashboard_miners.yaml").read_text(encoding="utf-8"))
+    named = set(dashboard_entity_ids(dashboard))
+    assert len(named) > 20
+    assert sorted(named - set(demo.states())) == []
+    for *_rest, hostname in demo.miners:
+        assert f"sensor.{slug(hostname)}_hashrate" in named, f"{hostname} not on the dashboard"
 
 
 def test_device_page(demo: Demo, page: object, screenshot_dir: Path) -> None:
@@ -203,6 +245,7 @@ def test_newcomer_lands_on_the_miners_dashboard(
         [*names(demo), HASHRATE, POWER, "Controls"],
         "miners-dashboard",
         screenshot_dir,
+        full_page=True,
     )
     assert "/dashboard-miners" in page.url  # type: ignore[attr-defined]
     assert "Power mode" in text
