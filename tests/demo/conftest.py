@@ -32,8 +32,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         instance.start()
         instance.onboard()
         instance.add_miners()
-        for _label, _profile, _password, hostname in instance.miners:
-            entity_id = f"sensor.{slug(hostname)}_hashrate"
+        for miner in instance.miners:
+            entity_id = f"sensor.{slug(miner.hostname)}_hashrate"
             wait_for(
                 f"{entity_id} to have a value",
                 lambda entity_id=entity_id: instance.numeric(entity_id),

@@ -32,14 +32,24 @@ USERNAME = "demo"
 PASSWORD = "demo-password-1"  # a throwaway user in a throwaway config dir
 
 
-def demo_miners() -> tuple[tuple[str, str, str, str], ...]:
-    """The table of scripts/demo_miners.py: (label, profile, password, host name) per miner."""
+@dataclass(frozen=True)
+class DemoMiner:
+    """One row of scripts/demo_miners.py's DEMO_MINERS (its first four columns)."""
+
+    label: str
+    profile: str
+    password: str
+    hostname: str
+
+
+def demo_miners() -> tuple[DemoMiner, ...]:
+    """The demo's miners, from scripts/demo_miners.py's table (so a new row is tested too)."""
     spec = importlib.util.spec_from_file_location("demo_miners", ROOT / "scripts/demo_miners.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return tuple(module.DEMO_MINERS)
+    return tuple(DemoMiner(*row[:4]) for row in module.DEMO_MINERS)
 
 
 def slug(name: str) -> str:
@@ -95,7 +105,7 @@ class Demo:
     miner_port: int = 0
     process: subprocess.Popen[bytes] | None = None
     tokens: dict[str, Any] = field(default_factory=dict)
-    miners: tuple[tuple[str, str, str, str], ...] = ()
+    miners: tuple[DemoMiner, ...] = ()
 
     @property
     def config_dir(self) -> Path:
@@ -247,7 +257,7 @@ class Demo:
     def add_miners(self) -> list[dict[str, Any]]:
         """Each demo miner through the real config flow: menu, "Enter the address", create."""
         results = []
-        for index, (label, _profile, password, _hostname) in enumerate(self.miners):
+        for index, miner in enumerate(self.miners):
             flow = self.request(
                 "POST",
                 "/api/config/config_entries/flow",
@@ -264,9 +274,9 @@ class Demo:
             flow = self.request(
                 "POST",
                 f"/api/config/config_entries/flow/{flow['flow_id']}",
-                {"host": "127.0.0.1", "port": self.miner_port + index, "password": password},
+                {"host": "127.0.0.1", "port": self.miner_port + index, "password": miner.password},
             )
-            assert flow["type"] == "create_entry", f"{label}: {flow}"
+            assert flow["type"] == "create_entry", f"{miner.label}: {flow}"
             results.append(flow)
         return results
 

@@ -151,7 +151,7 @@ def changes(demo: Demo, entity_id: str) -> int:
 
 def names(demo: Demo) -> list[str | re.Pattern[str]]:
     """Every demo miner's host name (the device name)."""
-    return [hostname for *_rest, hostname in demo.miners]
+    return [miner.hostname for miner in demo.miners]
 
 
 def test_services_api_answers(demo: Demo) -> None:
@@ -183,13 +183,14 @@ def test_dashboard_names_only_existing_entities(demo: Demo) -> None:
     named = set(dashboard_entity_ids(dashboard))
     assert len(named) > 20
     assert sorted(named - set(demo.states())) == []
-    for *_rest, hostname in demo.miners:
-        assert f"sensor.{slug(hostname)}_hashrate" in named, f"{hostname} not on the dashboard"
+    for miner in demo.miners:
+        entity_id = f"sensor.{slug(miner.hostname)}_hashrate"
+        assert entity_id in named, f"{miner.hostname} is not on the dashboard yet"
 
 
 def test_device_page(demo: Demo, page: object, screenshot_dir: Path) -> None:
     """A miner's device page shows its readings and controls."""
-    hostname = demo.miners[0][3]
+    hostname = demo.miners[0].hostname
     device_id = demo.request(
         "POST",
         "/api/template",
@@ -218,7 +219,7 @@ def test_integration_page(demo: Demo, page: object, screenshot_dir: Path) -> Non
 
 def test_repairs(demo: Demo, page: object, screenshot_dir: Path) -> None:
     """Repairs shows the factory-password issue of the miners that keep "admin"."""
-    admin = [hostname for _l, _p, password, hostname in demo.miners if password == "admin"]
+    admin = [miner.hostname for miner in demo.miners if miner.password == "admin"]
     assert admin
     show(
         page,
@@ -236,8 +237,8 @@ def test_newcomer_lands_on_the_miners_dashboard(
 
     Last of the pages, after the history holds a few polls, so the graphs show lines.
     """
-    for *_rest, hostname in demo.miners:
-        entity_id = f"sensor.{slug(hostname)}_power"
+    for miner in demo.miners:
+        entity_id = f"sensor.{slug(miner.hostname)}_power"
         wait_for(f"{entity_id} to change once", lambda e=entity_id: changes(demo, e) >= 2, 120)
     text = show(
         page,

@@ -27,8 +27,8 @@ def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None
     # Restore state written by the final write of this stop, with every miner's energy total.
     assert restore.stat().st_mtime >= max(before, started - 1)
     saved = {item["state"]["entity_id"] for item in json.loads(restore.read_text())["data"]}
-    for *_rest, hostname in demo.miners:
-        assert f"sensor.{slug(hostname)}_energy" in saved
+    for miner in demo.miners:
+        assert f"sensor.{slug(miner.hostname)}_energy" in saved
     # The recorder closed its run and its database (no write-ahead log left behind).
     db = demo.config_dir / "home-assistant_v2.db"
     assert not (demo.config_dir / "home-assistant_v2.db-wal").exists()
