@@ -13,11 +13,21 @@ import socket
 import sqlite3
 import time
 
-from tests.demo.demo import Demo, problem_lines, slug
+from tests.demo.demo import Demo, problem_lines, slug, wait_for
 
 
 def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None:
     """Exit status 0, restore state saved at the stop, recorder run closed, miners gone."""
+    # Stop a settled Home Assistant: offline, onboarding's radio browser retries its first
+    # setup for a while, and a stop in the middle of that logs a cancelled setup.
+    wait_for(
+        "every config entry to finish its setup attempt",
+        lambda: all(
+            entry["state"] != "setup_in_progress"
+            for entry in demo.request("GET", "/api/config/config_entries/entry")
+        ),
+        timeout=180,
+    )
     restore = demo.config_dir / ".storage/core.restore_state"
     before = restore.stat().st_mtime if restore.exists() else 0.0
     started = time.time()
