@@ -138,6 +138,8 @@ class Demo:
         )
         self.ha_port = free_ports(1)
         self.miner_port = free_ports(len(self.miners))
+        while self.miner_port <= self.ha_port < self.miner_port + len(self.miners):
+            self.miner_port = free_ports(len(self.miners))
         env = {
             **os.environ,
             "WHATSMINER_DEV_CONFIG": str(self.config_dir),
