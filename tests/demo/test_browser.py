@@ -90,6 +90,9 @@ def page(demo: Demo) -> Iterator[object]:
         tokens = json.dumps(demo.browser_tokens())
         context.add_init_script(f"window.localStorage.setItem('hassTokens', {json.dumps(tokens)});")
         tab = context.new_page()
+        # Generous: the machine may be loaded; every wait below polls for its condition.
+        tab.set_default_navigation_timeout(120_000)
+        tab.set_default_timeout(60_000)
         errors: list[str] = []
         tab.on("pageerror", lambda err: errors.append(str(err)))
         tab.page_errors = errors  # type: ignore[attr-defined]
