@@ -72,15 +72,20 @@ async def test_probe_and_full_snapshot(simulated: SimulatedMiner, miner: V3Miner
 async def test_steady_polls_keep_one_connection_and_fetch_no_salt(
     simulated: SimulatedMiner, miner: V3Miner
 ) -> None:
-    await miner.poll()
+    first = await miner.poll()
+    assert first.pools[0].accepted is not None  # share counts, read once from port 4028
     before = simulated.counters.commands.copy()
+    connections = simulated.counters.connections
     for _ in range(5):
-        await miner.poll()
+        snap = await miner.poll()
+    # No new connection on either port: share counts are kept until the slow re-read.
+    assert simulated.counters.connections == connections
+    assert snap.pools[0].accepted == first.pools[0].accepted
     await miner.set_power_limit(3000)
     assert miner.client.connections == 1 and miner.client.salt_requests == 0
     commands = simulated.counters.commands - before
     assert commands["get.device.info"] == 5 and commands["get.miner.status"] == 5
-    assert commands["set.miner.power_limit"] == 1
+    assert commands["set.miner.power_limit"] == 1 and commands["pools"] == 0
 
 
 async def test_writes_show_in_the_next_poll(simulated: SimulatedMiner, miner: V3Miner) -> None:

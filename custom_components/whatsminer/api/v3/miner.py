@@ -127,6 +127,7 @@ class V3Miner(Miner):
             else WhatsMinerClient(host, v2_port, timeout=min(timeout, SHARES_TIMEOUT_S))
         )
         self._shares_retry_at = 0.0
+        self._shares: dict[tuple[str, str | None], Pool] = {}
         self._refused: set[Control] = set()
         self._snapshot: MinerSnapshot | None = None
         self._device: DeviceInfo | None = None
@@ -204,12 +205,13 @@ class V3Miner(Miner):
             and self._clock() - self._slow_at >= SLOW_REFRESH_S
         ):
             await self._refresh_settings()
+            await self._refresh_shares(status.pools)
         else:
             self._polls_since_slow += 1
         # This poll's device info first (fresh), then the slow reads. The hostname comes from
         # get.system.setting only: network.hostname keeps the old name until a restart.
         settings = merge_settings(device.settings, self._settings)
-        pools = await self._with_shares(status.pools)
+        pools = self._with_shares(status.pools)
         summary = self._summary(status.summary or Summary(), device, settings, pools)
         self._learn_cooling(summary, device, settings)
         snapshot = MinerSnapshot(
@@ -278,20 +280,26 @@ class V3Miner(Miner):
         self._slow_at = self._clock()
         self._polls_since_slow = 0
 
-    async def _with_shares(self, pools: tuple[Pool, ...]) -> tuple[Pool, ...]:
-        """Accepted/rejected/stale from the v2 port's `pools`, matched by URL and worker."""
+    async def _refresh_shares(self, pools: tuple[Pool, ...]) -> None:
+        """Accepted/rejected/stale from the v2 port's `pools`, which v3 lacks. Read on the slow
+        cadence only, so a steady poll stays on the one kept connection; a failure keeps the
+        counts read before and waits for the next slow poll."""
         if self._v2 is None or not pools or self._clock() < self._shares_retry_at:
-            return pools
+            return
         try:
             counted = await self._v2.pools()
         except WhatsMinerError as err:
             _LOGGER.debug("%s: no share counts on port %s: %s", self.host, self._v2.port, err)
             self._shares_retry_at = self._clock() + SLOW_REFRESH_S
-            return pools
-        by_key = {(p.url, p.user): p for p in counted}
+            return
+        self._shares = {(p.url, p.user): p for p in counted}
+
+    def _with_shares(self, pools: tuple[Pool, ...]) -> tuple[Pool, ...]:
+        """The pools with the share counts last read, matched by URL and worker."""
         return tuple(
             replace(pool, accepted=match.accepted, rejected=match.rejected, stale=match.stale)
-            if (match := by_key.get((pool.url, pool.user))) is not None and pool.accepted is None
+            if (match := self._shares.get((pool.url, pool.user))) is not None
+            and pool.accepted is None
             else pool
             for pool in pools
         )
@@ -299,7 +307,9 @@ class V3Miner(Miner):
     # ---- reads beyond poll ---------------------------------------------------------------
 
     async def get_pools(self) -> tuple[Pool, ...]:
-        return await self._with_shares(await self._client.get_pools())
+        pools = await self._client.get_pools()
+        await self._refresh_shares(pools)
+        return self._with_shares(pools)
 
     async def get_error_codes(self) -> tuple[ErrorCode, ...]:
         return (await self._client.get_device_info("error-code")).error_codes
