@@ -69,20 +69,23 @@ def tuned(m: Control) -> bool:
 def _retarget(m: Control, start: float, seconds: float) -> None:
     """Move the power from `start` to what the settings now ask for, over `seconds`.
 
-    A level below MIN_LEVEL of full power is more than btminer can run: it restarts (and
-    comes back without the percentage, which is never kept across a restart).
+    A level below MIN_LEVEL of full power is more than btminer can run: it restarts and
+    comes back without the percentage (never kept across a restart); a target that low then
+    runs at MIN_LEVEL (see `settled_power`).
     """
     s, now = m.state, m.now()
-    end = settled_power(s, m.profile)
-    if end < full_power(s, m.profile) * MIN_LEVEL - 0.5:
+    full = full_power(s, m.profile)
+    base = full if s.live_target_w is None else float(s.live_target_w)
+    if base * s.power_pct / 100.0 < full * MIN_LEVEL - 0.5:
         m.restart_btminer()
         return
-    s.power_ramp = PowerRamp(start, end, now, seconds)
+    s.power_ramp = PowerRamp(start, settled_power(s, m.profile), now, seconds)
 
 
-def set_power_pct(m: Control, percent: float, *, fast: bool) -> bool:
-    """Fast (~1 s) or normal (minutes); ignored until tuning has finished."""
-    if not tuned(m):
+def set_power_pct(m: Control, percent: float, *, fast: bool, after_tuning: bool) -> bool:
+    """Fast (~1 s) or normal (minutes). `after_tuning` (API v3, spec 4.5.3): ignored until
+    start-up tuning has finished; the v2 manuals state no such condition."""
+    if after_tuning and not tuned(m):
         return False
     start = _power_now(m)
     m.state.power_pct = percent
@@ -94,10 +97,11 @@ def _power_now(m: Control) -> float:
     return running_power(m.state, m.profile, m.now())
 
 
-def set_power_target(m: Control, watts: int) -> None:
-    """Saved at once; applied now after tuning, else at the next btminer start (spec 4.5.2)."""
+def set_power_target(m: Control, watts: int, *, after_tuning: bool) -> None:
+    """Saved at once and applied now; with `after_tuning` (API v3, spec 4.5.2) a target sent
+    during tuning waits for the next btminer start."""
     m.state.power_target_w = watts
-    if tuned(m):
+    if not after_tuning or tuned(m):
         start = _power_now(m)
         m.state.live_target_w = watts
         _retarget(m, start, m.timing.power_fast_s)

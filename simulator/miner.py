@@ -15,13 +15,7 @@ from .envelopes import OK_MSG, Json, cgminer, flat, joined
 from .listener import Listener
 from .physics import Reading, compute
 from .profiles import V3_DEFAULT_FW, V3_FIRMWARE_MARKER, Profile
-from .reads import (
-    CGMINER_READS,
-    DAEMON_READS,
-    V3_FIRMWARE_DROPPED,
-    ReadContext,
-    get_miner_info,
-)
+from .reads import CGMINER_READS, DAEMON_READS, ReadContext, get_miner_info
 from .render import dumps, render
 from .state import FACTORY_PASSWORD, FACTORY_SALT, Counters, Faults, MinerState, Quirk, Timing
 from .tokens import TokenTable
@@ -360,13 +354,8 @@ class SimulatedMiner:
             return Answer(None)
         return self._sealed(key, flat(131, OK_MSG if msg is None else msg, now, desc))
 
-    def _missing(self, cmd: str) -> bool:
-        return cmd in self.profile.missing_commands or (
-            self.state.v3 and cmd in V3_FIRMWARE_DROPPED
-        )
-
     def _read(self, cmd: str, req: Json) -> Answer:
-        if self._missing(cmd):
+        if cmd in self.profile.missing_commands:
             return self._flat_error(14, "invalid cmd")
         ctx = self.context()
         if "+" in cmd:
@@ -390,7 +379,7 @@ class SimulatedMiner:
         for name in cmd.split("+"):
             if name in parts:
                 continue
-            if name in CGMINER_READS and not self._missing(name):
+            if name in CGMINER_READS:
                 parts[name] = CGMINER_READS[name](ctx)
             elif name in READ_NAMES or name in ALL_WRITES or name == "get_token":
                 msg = f"Access denied to '{name}' command"

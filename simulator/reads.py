@@ -44,7 +44,7 @@ COMPAT_EDEVS_DROPPED = frozenset(
     {"ASC", "Enabled", "Status", "MHS 5s", "MHS 5m", "Accepted", "Rejected", "Last Valid Work"}
     | {"Chip Temp Min", "Chip Temp Max", "Chip Temp Avg", "chip_vol_diff"}
 )
-V3_FIRMWARE_DROPPED = frozenset({"devdetails"})  # no model on 4028 of v3 firmware
+
 MINER_INFO_KEYS = ("ip", "proto", "netmask", "gateway", "dns", "hostname", "mac", "ledstat")
 EXTRA_INFO_KEYS = ("minersn", "powersn", "upfreq_speed")
 
@@ -163,9 +163,8 @@ def compat_summary(ctx: ReadContext) -> Json:
     """v3 firmware on 4028: flat, MH/s, no 5 s / 5 min / target rates, float Elapsed."""
     fields = summary_fields(ctx)
     compat = {key: fields[key] for key in COMPAT_SUMMARY_KEYS}
-    compat["Elapsed"] = (
-        ctx.reading.elapsed_s + round(ctx.now % 1, 6) if ctx.reading.hashing else 0.0
-    )
+    elapsed = ctx.reading.elapsed_s
+    compat["Elapsed"] = elapsed + round(ctx.now % 1, 3) if elapsed else 0.0
     compat["Power"] = float(fields["Power"])
     compat["Hash Stable"] = "true" if fields["Hash Stable"] else "false"
     return compat

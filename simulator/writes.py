@@ -213,12 +213,12 @@ def load_log(m: Control, req: Json) -> Msg:
 
 
 def set_power_pct(m: Control, req: Json) -> Msg:
-    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=True)
+    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=True, after_tuning=False)
     return None
 
 
 def set_power_pct_v2(m: Control, req: Json) -> Msg:
-    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=False)
+    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=False, after_tuning=False)
     return None
 
 
@@ -228,7 +228,7 @@ def restore_power_pct(m: Control, req: Json) -> Msg:
 
 
 def set_power(m: Control, req: Json) -> Msg:
-    actions.set_power_target(m, integer(req, "power", 0, 99999))
+    actions.set_power_target(m, integer(req, "power", 0, 99999), after_tuning=False)
     return None
 
 

@@ -13,7 +13,7 @@ The value shown is, in this order:
 A control exists only where the miner's firmware has its command (`capabilities.controls`)
 and the entry may write (not monitored only). When the firmware turns out to lack the command
 (the miner refuses it as unknown), the command leaves the capabilities and the entity is
-removed; the user is told in words why the action failed.
+disabled by the integration (gone, also after a restart); the user is told in words why.
 """
 
 from __future__ import annotations

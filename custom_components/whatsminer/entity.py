@@ -1,8 +1,8 @@
 """The base entity: device info, unique ids and availability shared by every platform.
 
 The coordinator may be set up without a snapshot (the miner was off: entities are created
-from the capabilities it had before). Such entities exist and are unavailable until the miner
-answers; nothing reads the missing snapshot meanwhile.
+from the capabilities of its stored profile). Such entities exist and are unavailable until
+the miner answers; nothing reads the missing snapshot meanwhile.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .const import DOMAIN, MANUFACTURER
 from .coordinator import WhatsMinerCoordinator
 from .profile import hardware_version
 
-__all__ = ["WhatsMinerEntity", "hardware_version"]
+__all__ = ["WhatsMinerEntity", "hardware_version", "has_control", "shown_by_control"]
 
 
 def has_control(coordinator: WhatsMinerCoordinator, control: Control) -> bool:
@@ -96,7 +96,14 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
 
     @callback
     def async_remove_if_unsupported(self, control: Control) -> None:
-        """The firmware refused `control` as unknown: the entity goes (it would only fail)."""
+        """The firmware refused `control` as unknown: the entity goes (it would only fail).
+
+        It is disabled by the integration rather than deleted, so it stays gone after a
+        restart too (a new client learns the refusal only by trying again); after a firmware
+        upgrade that has the command, the owner can enable it again.
+        """
         if self.capabilities.has(control) or self.registry_entry is None:
             return
-        er.async_get(self.hass).async_remove(self.entity_id)
+        er.async_get(self.hass).async_update_entity(
+            self.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+        )

@@ -82,7 +82,7 @@ def power_limit(m: Control, call: Call) -> None:
 
 
 def power(m: Control, call: Call) -> None:
-    actions.set_power_target(m, watts(call))
+    actions.set_power_target(m, watts(call), after_tuning=True)
 
 
 def power_percent(m: Control, call: Call) -> None:
@@ -92,7 +92,7 @@ def power_percent(m: Control, call: Call) -> None:
     mode = choice(values.get("mode", "fast"), "fast", "normal")
     if mode == "normal" and not m.profile.hydro and m.state.power_mode == "high":
         raise not_supported("normal mode in high power mode")  # spec 4.5.3
-    actions.set_power_pct(m, float(percent), fast=mode == "fast")
+    actions.set_power_pct(m, float(percent), fast=mode == "fast", after_tuning=True)
 
 
 def power_mode(m: Control, call: Call) -> None:
@@ -203,9 +203,7 @@ def ntp_server(m: Control, call: Call) -> None:
 
 def timezone(m: Control, call: Call) -> None:
     values = obj(call.param)
-    zone, name = text(params.field(values, "timezone")), text(params.field(values, "zonename"))
-    if not zone or not name:
-        raise params.invalid(values)
+    zone, name = (text(params.field(values, key)) for key in ("timezone", "zonename"))
     m.state.timezone, m.state.zonename = zone, name
 
 
@@ -225,7 +223,7 @@ def change_passwd(m: Control, call: Call) -> None:
         raise params.invalid("passwd")
     account = choice(params.field(values, "account"), *V3_ACCOUNTS)
     new = text(params.field(values, "new"))
-    if not new or len(new) > 32 or not new.isprintable():
+    if len(new) > 32 or not new.isprintable():
         raise params.invalid("new")
     if text(params.field(values, "old")) != m.state.accounts[account]:
         raise ParamError(-1, "old password is wrong")

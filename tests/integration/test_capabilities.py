@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.number import (
     ATTR_MAX,
@@ -46,11 +45,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer import firmware
+from custom_components.whatsminer.api.models import MinerSnapshot
+from custom_components.whatsminer.api.v2.miner import V2Miner
 from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, DOMAIN, ENTRY_VERSION
 from custom_components.whatsminer.coordinator import WhatsMinerCoordinator
 from simulator import MinerSimulator, SimulatedMiner
 
-from .conftest import entry_data
+from .conftest import entry_data, free_port
 from .control_helpers import device_id
 from .helpers import entity_id, state_of
 
@@ -71,7 +72,7 @@ def _entry(miner: SimulatedMiner, *, password: str | None = "admin") -> MockConf
         domain=DOMAIN,
         title=f"WhatsMiner {miner.state.hostname}",
         unique_id=format_mac(miner.state.mac),
-        data=entry_data(miner, password),  # the API its firmware speaks
+        data=entry_data(miner, password),
         options={CONF_RESTART_INTERVAL: 0},
         version=ENTRY_VERSION,
     )
@@ -101,7 +102,13 @@ def v3_profile() -> str:
 async def v3_simulator(socket_enabled: None, v3_profile: str) -> AsyncIterator[MinerSimulator]:
     """One simulated miner on API v3 firmware (4433, and the reduced v2 API on its v2 port)."""
     async with MinerSimulator(
-        count=1, profile=v3_profile, host="127.0.0.1", base_port=0, password="admin", api="v3"
+        count=1,
+        profile=v3_profile,
+        host="127.0.0.1",
+        base_port=0,
+        password="admin",
+        api="v3",
+        v3_base_port=free_port(),
     ) as sim:
         yield sim
 
@@ -112,12 +119,6 @@ def v3_miner(v3_simulator: MinerSimulator) -> SimulatedMiner:
     return v3_simulator.miners[0]
 
 
-@pytest.fixture
-def speak_v3(v3_miner: SimulatedMiner) -> None:
-    """The coordinator talks to the miner with API v3: the entry says so (entry_data)."""
-
-
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_air_cooled_entities(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
     """A v3 miner has the v2 entities it reports, its settings as the miner reports them, the
     ramp-up speed up to 10, fast hash enabled, and PSU readings; no coolant on air."""
@@ -154,7 +155,6 @@ async def test_v3_air_cooled_entities(hass: HomeAssistant, v3_miner: SimulatedMi
 
 
 @pytest.mark.parametrize("v3_profile", ["m63s_hydro", "m66s_immersion"])
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_liquid_cooled_entities(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
     """Hydro and immersion: coolant temperature and heat mode, no fan entities."""
     entry = await _setup(hass, _entry(v3_miner))
@@ -170,7 +170,6 @@ async def test_v3_liquid_cooled_entities(hass: HomeAssistant, v3_miner: Simulate
 
 
 @pytest.mark.parametrize("v3_profile", ["m63s_hydro"])
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_power_limit_range_from_the_miner(
     hass: HomeAssistant, v3_miner: SimulatedMiner
 ) -> None:
@@ -255,7 +254,7 @@ V3_CONTROLS = [
 
 
 @pytest.mark.parametrize(("platform", "key", "service", "data", "read", "expected"), V3_CONTROLS)
-@pytest.mark.usefixtures("speak_v3", "entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_v3_controls_reach_the_miner(
     hass: HomeAssistant,
     v3_miner: SimulatedMiner,
@@ -277,7 +276,6 @@ async def test_v3_controls_reach_the_miner(
     ("key", "command"),
     [("restart_mining", "set.miner.service"), ("reboot", "set.system.reboot")],
 )
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_buttons_reach_the_miner(
     hass: HomeAssistant, v3_miner: SimulatedMiner, key: str, command: str
 ) -> None:
@@ -316,7 +314,6 @@ V3_ACTIONS = [
 
 
 @pytest.mark.parametrize(("action", "data", "check"), V3_ACTIONS)
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_actions_reach_the_miner(
     hass: HomeAssistant,
     v3_miner: SimulatedMiner,
@@ -330,7 +327,6 @@ async def test_v3_actions_reach_the_miner(
     assert check(v3_miner)
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_action_the_firmware_lacks(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
     """pre_power_on is a v2 command: refused in words, nothing sent."""
     entry = await _setup(hass, _entry(v3_miner))
@@ -342,7 +338,6 @@ async def test_v3_action_the_firmware_lacks(hass: HomeAssistant, v3_miner: Simul
     assert sum(v3_miner.counters.commands.values()) == sent
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_monitor_only(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
     """No password: every reading, no control, actions refused before anything is sent."""
     entry = await _setup(hass, _entry(v3_miner, password=None))
@@ -453,35 +448,44 @@ async def test_legacy_mining_at_boot_refused_in_words(
     assert hass.states.get(switch) is None
     coordinator: WhatsMinerCoordinator = init_integration.runtime_data
     assert "mining_at_boot" not in coordinator.capabilities.controls
+    entry = er.async_get(hass).async_get(switch)
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    # Still gone after a restart, although a new client would offer the command again.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(switch) is None
 
 
 async def test_entities_exist_unavailable_without_a_snapshot(
-    hass: HomeAssistant,
-    miner: SimulatedMiner,
-    mock_config_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Set up while the miner is off (from what is known of it): the entities exist and are
-    unavailable, and nothing reads the missing snapshot."""
+    """Set up while the miner is off (from its stored profile): the same entities exist,
+    controls included, and are unavailable; nothing reads the missing snapshot."""
+    entry = await _setup(hass, mock_config_entry)
+    registry = er.async_get(hass)
+    enabled = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.disabled_by is None
+    }
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
     miner.faults.offline = True
-    with patch.object(WhatsMinerCoordinator, "async_config_entry_first_refresh"):
-        entry = await _setup(hass, mock_config_entry)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     assert entry.runtime_data.data is None
+    states = {entity: hass.states.get(entity) for entity in enabled}
+    assert {e for e, state in states.items() if state is None} == set()
+    assert {e for e, state in states.items() if state and state.state != STATE_UNAVAILABLE} == set()
     for platform, key in (
         (SWITCH_DOMAIN, "mining"),
         (NUMBER_DOMAIN, "power_limit"),
-        (SELECT_DOMAIN, "power_mode"),
-        ("sensor", "power"),
-        ("sensor", "latest_error"),
-        ("sensor", "energy"),
-        ("binary_sensor", "problem"),
-        (BUTTON_DOMAIN, "reboot"),
         ("update", "firmware"),
     ):
-        assert state_of(hass, entry, platform, key).state == STATE_UNAVAILABLE, key
+        assert state_of(hass, entry, platform, key).state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_factory_password_said_in_words(
     hass: HomeAssistant, v3_simulator: MinerSimulator, v3_miner: SimulatedMiner
 ) -> None:
@@ -500,7 +504,6 @@ async def test_v3_factory_password_said_in_words(
     assert v3_miner.state.fast_boot is False
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_permission_denied_said_in_words(
     hass: HomeAssistant, v3_miner: SimulatedMiner
 ) -> None:
@@ -551,7 +554,6 @@ async def test_button_the_firmware_lacks_goes(
 
 
 @pytest.mark.parametrize("v3_profile", ["m63s_hydro"])
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_heat_mode_reaches_the_miner(
     hass: HomeAssistant, v3_miner: SimulatedMiner
 ) -> None:
@@ -568,7 +570,6 @@ async def test_v3_heat_mode_reaches_the_miner(
     assert state.attributes["reported_by_miner"] is True
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_led_auto_button(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
     """LED automatic reaches a v3 miner whose LED flashes."""
     entry = await _setup(hass, _entry(v3_miner))
@@ -605,7 +606,6 @@ V3_MORE_ACTIONS = [
 
 
 @pytest.mark.parametrize(("action", "data", "check"), V3_MORE_ACTIONS)
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_admin_actions_reach_the_miner(
     hass: HomeAssistant,
     v3_miner: SimulatedMiner,
@@ -619,7 +619,6 @@ async def test_v3_admin_actions_reach_the_miner(
     assert check(v3_miner)
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_download_logs(
     hass: HomeAssistant, v3_simulator: MinerSimulator, v3_miner: SimulatedMiner
 ) -> None:
@@ -638,7 +637,6 @@ async def test_v3_download_logs(
     assert response["size"] > 0
 
 
-@pytest.mark.usefixtures("speak_v3")
 async def test_v3_firmware_upgrade_with_progress(
     hass: HomeAssistant,
     v3_simulator: MinerSimulator,
@@ -680,3 +678,27 @@ async def test_v3_firmware_upgrade_with_progress(
     state = hass.states.get(update)
     assert state is not None
     assert state.attributes[ATTR_INSTALLED_VERSION] == "20260401.16.Rel2"
+
+
+async def test_power_limit_bound_from_the_firmware(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """Where the firmware says how much the miner may draw, that is the bound, even when the
+    limit was lowered before Home Assistant ever saw a higher one."""
+    miner.state.power_limit_w = 2000
+    poll = V2Miner.poll
+
+    async def poll_with_max(self: V2Miner) -> MinerSnapshot:
+        return replace(await poll(self), power_max_w=3600)
+
+    with patch.object(V2Miner, "poll", poll_with_max):
+        entry = await _setup(hass, mock_config_entry)
+        number = entity_id(hass, entry, NUMBER_DOMAIN, "power_limit")
+        state = hass.states.get(number)
+        assert state is not None
+        assert float(state.state) == 2000
+        assert state.attributes[ATTR_MAX] == 3600
+        await _call(
+            hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 3600}
+        )
+    assert miner.state.power_limit_w == 3600

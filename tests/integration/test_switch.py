@@ -153,7 +153,7 @@ async def test_later_firmware_switches(
     assert miner.counters.commands[cmd] == 1
     await hass.async_block_till_done()
     assert hass.states.get(switch) is None
-    assert er.async_get(hass).async_get(switch) is None
+    assert er.async_get(hass).async_get(switch).disabled_by is er.RegistryEntryDisabler.INTEGRATION  # type: ignore[union-attr]
 
 
 async def test_assumed_value_restored(

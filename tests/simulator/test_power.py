@@ -98,6 +98,14 @@ async def test_too_low_a_level_restarts_btminer(v3miner: SimulatedMiner) -> None
     assert (await summary(v3miner))["hash-realtime"] == pytest.approx(186, rel=0.01)
 
 
+async def test_too_low_a_target_restarts_then_runs_at_the_floor(v3miner: SimulatedMiner) -> None:
+    v3miner.state.noise = False
+    assert (await Client(v3miner.v3_port).write("set.miner.power", 500))["code"] == 0
+    assert (await read(v3miner.v3_port, "get.miner.status", "summary"))["msg"] == BTMINER_DOWN
+    settle(v3miner)
+    assert (await summary(v3miner))["power-realtime"] == pytest.approx(3400 * MIN_LEVEL + 12, abs=2)
+
+
 async def test_power_limit_restarts_mining(v3miner: SimulatedMiner) -> None:
     assert (await Client(v3miner.v3_port).write("set.miner.power_limit", 3000))["code"] == 0
     assert (await read(v3miner.v3_port, "get.miner.status", "summary"))["msg"] == BTMINER_DOWN

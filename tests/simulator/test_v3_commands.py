@@ -165,6 +165,27 @@ async def test_stop_and_start_mining(v3miner: SimulatedMiner) -> None:
     assert (await section(v3miner, "get.device.info", "miner"))["miner"]["working"] == "true"
 
 
+async def test_edevs_per_board(v3miner: SimulatedMiner) -> None:
+    v3miner.state.noise = False
+    msg = await section(v3miner, "get.miner.status", "edevs+summary")
+    boards = msg["edevs"]
+    assert [b["slot"] for b in boards] == [0, 1, 2]
+    assert sum(b["hash-average"] for b in boards) == pytest.approx(186, rel=0.01)
+    assert all(b["chip-temp-min"] < b["chip-temp-avg"] < b["chip-temp-max"] for b in boards)
+    assert len(msg["summary"]["board-temperature"]) == 3
+
+
+async def test_report_gap_zero_stops_pushes(v3miner: SimulatedMiner) -> None:
+    client = Client(v3miner.v3_port)
+    async with Conn(v3miner.v3_port) as conn:
+        await conn.request(await client.build("set.miner.report", {"gap": 1}))
+        assert (await conn.request(await client.build("set.miner.report", {"gap": 0})))[
+            "desc"
+        ] == "set.miner.report"
+        with pytest.raises(TimeoutError):
+            await conn.receive(wait_s=1.5)
+
+
 async def test_restart_takes_btminer_down_for_a_while(v3miner: SimulatedMiner) -> None:
     assert (await Client(v3miner.v3_port).write("set.miner.service", "restart"))["code"] == 0
     assert await section(v3miner, "get.miner.status", "summary") == BTMINER_DOWN

@@ -35,8 +35,8 @@ async def assert_compat_4028(miner: SimulatedMiner) -> None:
     assert "Accepted" in pools[0]
     status = (await command(miner.port, "status"))["Msg"]
     assert {"fast_mining", "fast_hash", "liquid_temp", "power_pct", "hash_percent"} <= set(status)
-    devdetails = await command(miner.port, "devdetails")  # no model on 4028 any more
-    assert (devdetails["STATUS"], devdetails["Code"]) == ("E", 14)
+    devdetails = await command(miner.port, "devdetails")  # how asic-rs finds a WhatsMiner
+    assert devdetails["DEVDETAILS"][0]["Driver"] == "bitmicro"
 
 
 async def test_v3_firmware_answers_the_reduced_api_on_4028(v3miner: SimulatedMiner) -> None:

@@ -88,6 +88,7 @@ async def test_eleventh_client_is_accepted_and_closed(v3miner: SimulatedMiner) -
     for conn in conns:
         await conn.__aenter__()
         assert (await conn.request({"cmd": "get.fan.setting"}))["code"] == 0
+    assert v3miner.v3_server.clients == 10
     try:
         async with Conn(v3miner.v3_port) as extra:
             assert await extra.closed()
@@ -205,6 +206,19 @@ async def test_power_limit_accepts_any_number_form(v3miner: SimulatedMiner, watt
         ("set.system.hostname", {"hostname": "bad host"}, -1),
         ("set.system.led", [{"color": "blue", "period": 1, "duration": 1, "start": 0}], -1),
         ("set.miner.cointype", "{not json", -1),
+        ("set.miner.cointype", ["BTC"], -1),
+        ("set.system.led", [], -1),
+        (
+            "set.system.net_config",
+            {"ip": "10.0.0.300", "netmask": "255.0.0.0", "gateway": "10.0.0.1", "dns": "1.1.1.1"},
+            -1,
+        ),
+        ("set.system.ntp_server", ",", -1),
+        ("set.system.timezone", {"timezone": "", "zonename": "Europe/Berlin"}, -3),
+        ("set.log.upload", {"ip": "1.2.3", "port": "514", "proto": "udp"}, -1),
+        ("set.device.custom_data", {"key": "msg1", "value": "x" * 200}, -1),
+        ("set.miner.upfreq_speed", True, -1),
+        ("set.miner.upfreq_speed", {"speed": 1}, -1),
     ],
 )
 async def test_bad_params_are_refused(
@@ -215,3 +229,53 @@ async def test_bad_params_are_refused(
     assert isinstance(reply["msg"], str)
     assert v3miner.state.power_limit_w == v3miner.profile.max_power_limit_w
     assert v3miner.state.power_pct == 100
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        {"not": "a list"},
+        ["x"],
+        [{"pool": "", "worker": "", "passwd": ""}],
+        [{"pool": f"stratum+tcp://p{i}:3333"} for i in range(4)],
+    ],
+)
+async def test_bad_pool_lists_are_refused(v3miner: SimulatedMiner, plain: Any) -> None:
+    reply = await Client(v3miner.v3_port).write("set.miner.pools", plain, secret=True)
+    assert reply["code"] == -1
+    assert len(v3miner.state.pools) == 3
+
+
+@pytest.mark.parametrize(
+    "change", ["just text", {"account": "super", "new": "x" * 33, "old": V3_PASSWORD}]
+)
+async def test_bad_password_changes_are_refused(v3miner: SimulatedMiner, change: Any) -> None:
+    client = Client(v3miner.v3_port)
+    assert (await client.write("set.user.change_passwd", change, secret=True))["code"] == -1
+    assert v3miner.state.accounts["super"] == V3_PASSWORD
+
+
+async def test_normal_percent_is_refused_in_high_mode_on_air(v3miner: SimulatedMiner) -> None:
+    v3miner.state.power_mode = "high"
+    param = {"percent": 80, "mode": "normal"}
+    assert (await Client(v3miner.v3_port).write("set.miner.power_percent", param))["code"] == -1
+
+
+async def test_ts_may_be_a_numeric_string_but_nothing_else(v3miner: SimulatedMiner) -> None:
+    client = Client(v3miner.v3_port)
+    body = await client.build("set.system.webpools", "disable")
+    async with Conn(v3miner.v3_port) as conn:
+        assert (await conn.request({**body, "ts": "x1"}))["code"] == -4
+        assert (await conn.request({**body, "ts": str(body["ts"])}))["code"] == 0
+
+
+async def test_read_params_are_checked(v3miner: SimulatedMiner) -> None:
+    assert (await read(v3miner.v3_port, "get.device.info", "bogus"))["code"] == -1
+    now = int(v3miner.now())
+    later = {"begin": now + 100, "end": now + 50}
+    assert (await read(v3miner.v3_port, "get.miner.history", later))["code"] == -1
+    two = (await read(v3miner.v3_port, "get.device.info", "salt,error-code"))["msg"]
+    assert two == {"salt": v3miner.state.device_salt, "error-code": []}
+    v3miner.raise_error(531)
+    errors = (await read(v3miner.v3_port, "get.device.info", "error-code"))["msg"]["error-code"]
+    assert list(errors[0]) == ["531", "reason"]

@@ -95,6 +95,17 @@ WRITES: list[tuple[Call, str, Any]] = [
 ]  # fmt: skip
 
 
+def test_the_39_official_commands_have_a_method() -> None:
+    reads = {
+        "get.device.info", "get.device.custom_data", "get.miner.status", "get.miner.setting",
+        "get.system.setting", "get.fan.setting", "get.miner.history", "get.log.download",
+    }  # fmt: skip
+    writes = {cmd for _, cmd, _ in WRITES} | {
+        "set.user.change_passwd", "set.system.update_firmware",
+    }  # fmt: skip
+    assert len(reads) == 8 and len(writes) == 31
+
+
 @pytest.mark.parametrize(("call", "cmd", "param"), WRITES)
 async def test_every_write_sends_its_param(
     fake: FakeV3Miner, client: WhatsMinerV3Client, call: Call, cmd: str, param: Any
@@ -149,6 +160,16 @@ async def test_change_password_switches_and_refetches_the_salt(
     assert client.password == "Better_2"
 
 
+async def test_command_by_name(fake: FakeV3Miner, client: WhatsMinerV3Client) -> None:
+    assert (await client.command("get.fan.setting"))["fan-temp-offset"] == -10
+    assert await client.command("set.miner.fastboot", "enable") == "ok"
+    assert writes(fake) == [("set.miner.fastboot", "enable")]
+    for streamed in ("get.log.download", "set.system.update_firmware"):
+        with pytest.raises(WhatsMinerValidationError):
+            await client.command(streamed)
+    assert fake.commands["get.log.download"] == 0
+
+
 # ---- salt and -1/-4 --------------------------------------------------------------------
 
 
@@ -159,6 +180,16 @@ async def test_salt_is_fetched_once_then_cached(
     await client.set_led_auto()
     assert client.salt_requests == 1
     assert fake.commands["get.device.info"] == 1
+
+
+@pytest.mark.parametrize("call", [lambda c: c.reboot(), lambda c: c.factory_reset()])
+async def test_salt_is_fetched_again_after_a_restart(
+    fake: FakeV3Miner, client: WhatsMinerV3Client, call: Call
+) -> None:
+    await client.get_device_info()
+    await call(client)
+    await client.set_led_auto()
+    assert client.salt_requests == 1 and fake.requests[-2]["param"] == "salt"
 
 
 async def test_changed_salt_is_refreshed_and_the_write_retried_once(

@@ -107,6 +107,10 @@ async def test_settings_on_the_slow_cadence_and_after_a_write(
     miner.invalidate_cache()
     await miner.poll()
     assert settings_reads() == 4
+    fake.reads["get.device.info"]["system"]["fwversion"] = "20260101.01.REL"
+    await miner.poll()
+    await miner.poll()
+    assert settings_reads() == 5
 
 
 async def test_snapshot_fields(fake: FakeV3Miner, miner: V3Miner) -> None:
@@ -133,6 +137,8 @@ async def test_snapshot_fields(fake: FakeV3Miner, miner: V3Miner) -> None:
     assert settings.ntp_servers == ("0.cn.pool.ntp.org", "0.openwrt.pool.ntp.org")
     assert settings.coin_type == "BTC/BCH/BSV" and settings.heat_mode is HeatMode.NORMAL
     assert settings.power_percent is None and settings.fast_hash is True
+    fake.reads["get.device.info"]["miner"]["power-limit-set"] = "3300"  # fresh each poll
+    assert (await miner.poll()).settings.power_limit_w == 3300
     assert {"get.device.info", "get.miner.status", "get.miner.setting"} <= set(snap.raw)
 
 
@@ -234,6 +240,13 @@ async def test_hydro_is_detected_and_sticky(fake: FakeV3Miner, miner: V3Miner) -
     status["fan-speed-in"] = 4000
     await miner.poll()
     assert miner.capabilities.liquid_cooled
+
+
+async def test_stopped_air_miner_is_not_taken_for_hydro(fake: FakeV3Miner, miner: V3Miner) -> None:
+    status = fake.reads["get.miner.status"]["summary"]
+    status["fan-speed-in"] = status["fan-speed-out"] = status["hash-realtime"] = 0
+    await miner.poll()  # heat-mode "normal" is reported, but nothing hashes
+    assert miner.capabilities.fans and not miner.capabilities.liquid_cooled
 
 
 async def test_immersion_without_fans(fake: FakeV3Miner, miner: V3Miner) -> None:

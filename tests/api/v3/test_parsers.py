@@ -65,9 +65,7 @@ def test_device_info_m50_capture() -> None:
     )
     assert info.power_limit_set_w is None and info.hash_percent is None
     assert info.coolant_temp_c is None
-    assert info.settings == MinerSettings(
-        fast_boot=False, web_pools=True, hostname="WhatsMiner", coin_type="BTC/BCH/BSV"
-    )
+    assert info.settings == MinerSettings(fast_boot=False, web_pools=True, coin_type="BTC/BCH/BSV")
 
 
 def test_device_info_quirks_and_missing_sections() -> None:

@@ -80,6 +80,8 @@ OUTCOME_UNKNOWN_WRITES = frozenset(
         "set.miner.pools",
     }
 )
+# Commands with a raw binary phase after their frame (spec 4.11, 4.12).
+STREAMED_COMMANDS = frozenset({"get.log.download", "set.system.update_firmware"})
 # Writes after which the salt is fetched again (spec 3.2: it may change).
 _SALT_RESETTING_WRITES = frozenset(
     {"set.system.reboot", "set.system.factory_reset", "set.system.update_firmware"}
@@ -91,6 +93,12 @@ def outcome_unknown(cmd: str, param: Any) -> bool:
     return cmd in OUTCOME_UNKNOWN_WRITES or (
         cmd == "set.miner.service" and param in ("stop", "restart")
     )
+
+
+def _single_frame(cmd: str) -> None:
+    """Refuse, unsent, the two commands with a binary phase outside their own methods."""
+    if cmd in STREAMED_COMMANDS:
+        raise WhatsMinerValidationError(f"'{cmd}' streams a file; use its own method", field="cmd")
 
 
 Exchange = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -151,10 +159,6 @@ class WhatsMinerV3Client:
     def set_password(self, password: str | None) -> None:
         self._password = password
 
-    def forget_salt(self) -> None:
-        """Fetch the salt again before the next write."""
-        self._salt = None
-
     async def close(self) -> None:
         await self._link.close()
 
@@ -162,6 +166,7 @@ class WhatsMinerV3Client:
 
     async def _read(self, cmd: str, param: Any = None) -> Any:
         """One read (no auth); its checked `msg`."""
+        _single_frame(cmd)
         request: dict[str, Any] = {"cmd": cmd}
         if param is not None:
             request["param"] = param
@@ -197,6 +202,15 @@ class WhatsMinerV3Client:
 
     async def _write(self, cmd: str, param: Any = None, *, exchange: Exchange | None = None) -> Any:
         """One authenticated write; its checked `msg`. See the module docstring."""
+        if exchange is None:
+            _single_frame(cmd)
+        try:
+            return await self._signed(cmd, param, exchange)
+        finally:
+            if cmd in _SALT_RESETTING_WRITES:
+                self._salt = None  # the miner restarts: fetch the salt again
+
+    async def _signed(self, cmd: str, param: Any, exchange: Exchange | None) -> Any:
         refreshed: DeviceInfo | None = None
         while True:
             password = self._write_password(cmd)
@@ -425,16 +439,10 @@ class WhatsMinerV3Client:
         await self._write("set.system.webpools", check_param.enable("on", on))
 
     async def reboot(self) -> None:
-        await self._write_then_forget_salt("set.system.reboot")
+        await self._write("set.system.reboot")
 
     async def factory_reset(self) -> None:
-        await self._write_then_forget_salt("set.system.factory_reset")
-
-    async def _write_then_forget_salt(self, cmd: str) -> None:
-        try:
-            await self._write(cmd)
-        finally:
-            self._salt = None
+        await self._write("set.system.factory_reset")
 
     async def update_firmware(
         self, chunks: AsyncIterable[bytes], size: int, *, progress: Progress | None = None
@@ -460,10 +468,7 @@ class WhatsMinerV3Client:
                 except (WhatsMinerConnectionError, TruncatedFrameError) as err:
                     raise WriteOutcomeUnknownError(cmd) from err
 
-        try:
-            await self._write(cmd, exchange=upload)
-        finally:
-            self._salt = None
+        await self._write(cmd, exchange=upload)
 
     async def set_log_upload(self, ip: str, port: int, proto: SyslogProto) -> None:
         """Stream the system log to a syslog server (`port` travels as a string)."""

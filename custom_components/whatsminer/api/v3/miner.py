@@ -186,6 +186,8 @@ class V3Miner(Miner):
 
     async def poll(self) -> MinerSnapshot:
         device = await self._client.get_device_info()
+        if self._device is not None and device.version.fw_ver != self._device.version.fw_ver:
+            self._slow_due = True  # new firmware: its settings may differ
         self._device = device
         try:
             status = await self._client.get_miner_status(
@@ -204,7 +206,9 @@ class V3Miner(Miner):
             await self._refresh_settings()
         else:
             self._polls_since_slow += 1
-        settings = merge_settings(self._settings, device.settings)
+        # This poll's device info first (fresh), then the slow reads. The hostname comes from
+        # get.system.setting only: network.hostname keeps the old name until a restart.
+        settings = merge_settings(device.settings, self._settings)
         pools = await self._with_shares(status.pools)
         summary = self._summary(status.summary or Summary(), device, settings, pools)
         self._learn_cooling(summary, device, settings)
@@ -248,12 +252,14 @@ class V3Miner(Miner):
         )
 
     def _learn_cooling(self, summary: Summary, device: DeviceInfo, settings: MinerSettings) -> None:
-        """Hydro: fans at 0 RPM plus a coolant temperature or a heat mode. Sticky, so a
-        stopped miner does not flip its entities."""
+        """Hydro: fans at 0 RPM plus a coolant temperature or a heat mode. Learned only while
+        hashing (a stopped air-cooled miner may idle its fans) and then kept."""
+        if not summary.hashrate_ths:
+            return
         fans_zero = summary.fan_in_rpm == 0 and summary.fan_out_rpm == 0
         liquid = fans_zero and (device.coolant_temp_c is not None or settings.heat_mode is not None)
         self._liquid = self._liquid or liquid
-        self._fanless = self._fanless or liquid or (fans_zero and bool(summary.hashrate_ths))
+        self._fanless = self._fanless or fans_zero
 
     async def _refresh_settings(self) -> None:
         """The three settings reads; a failed one keeps what it said before."""

@@ -318,7 +318,6 @@ def parse_device_info(msg: Any) -> DeviceInfo:
             fast_boot=flag(miner.get("fast-boot")),
             heat_mode=heat_mode(miner.get("heatmode")),
             web_pools=flag(miner.get("web-pool")),
-            hostname=text(network.get("hostname")),
             coin_type=text(miner.get("cointype")),
             power_limit_w=_watts(miner.get("power-limit-set")),
             upfreq_speed=integer(miner.get("UpfreqSpeed")),

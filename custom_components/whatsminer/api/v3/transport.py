@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 import time
 from typing import Any
 
-from ..errors import WhatsMinerConnectionError, WhatsMinerError
+from ..errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerResponseError
 from .framing import Connection, ConnectionClosedError, TruncatedFrameError, encode_frame
 
 IDLE_REOPEN_S = 280.0
-_MAX_SKIPPED_FRAMES = 4
+_MAX_SKIPPED_FRAMES = 64  # status pushes of set.miner.report pile up while idle
 
 
 async def read_reply(
@@ -32,7 +32,7 @@ async def read_reply(
         desc = reply.get("desc")
         if not isinstance(desc, str) or desc in ("", cmd):
             return reply
-    return await conn.read_frame(timeout)
+    raise WhatsMinerResponseError(f"No reply to '{cmd}' among {_MAX_SKIPPED_FRAMES} frames")
 
 
 class Link:
