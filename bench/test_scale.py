@@ -34,8 +34,13 @@ import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    EVENT_HOMEASSISTANT_STARTED,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 import pytest
@@ -150,7 +155,12 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
 
         c_before = counters(sims)
         t0, l0 = time.perf_counter(), time.thread_time()
+        # As at a real start: the entries are set up while Home Assistant is starting.
+        hass.set_state(CoreState.starting)
         assert await async_setup_component(hass, DOMAIN, {})
+        await hass.async_block_till_done()
+        hass.set_state(CoreState.running)
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
         await hass.async_block_till_done()
         setup_wall, setup_loop = time.perf_counter() - t0, time.thread_time() - l0
         setup_counters = delta(counters(sims), c_before)
