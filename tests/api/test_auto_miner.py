@@ -222,6 +222,16 @@ async def test_v3_recheck_after_v2_on_v3_era_firmware(socket_enabled: None) -> N
         await auto.close()
 
 
+async def test_remembered_v2_on_v3_era_firmware_asks_4433(socket_enabled: None) -> None:
+    """v2 remembered but the firmware is of the v3 era: the next poll probes 4433."""
+    async with _sim("v3", profile="m60s") as sim:
+        auto = _auto(sim.miners[0], api=ApiVersion.V2)
+        assert (await auto.poll()).api is ApiVersion.V2  # the reduced 4028 API reads
+        assert (await auto.poll()).api is ApiVersion.V3
+        assert auto.detections == 0  # one v3 probe, no full detection
+        await auto.close()
+
+
 async def test_v3_recheck_finds_nothing(socket_enabled: None) -> None:
     async with _sim("v3", profile="m60s") as sim:
         miner = sim.miners[0]

@@ -390,7 +390,6 @@ class Miner(ABC):
 
 # ---- detection (spec v3 section 6.2) ------------------------------------------------------
 
-V3_PROBE: dict[str, Any] = {"cmd": "get.device.info"}
 # When v2 was chosen because 4433 did not answer although the firmware is of the v3 era
 # (a v3 port restarting, say), 4433 is probed again on a poll this often.
 V3_RECHECK_S = 300.0
@@ -424,7 +423,8 @@ async def _probe_v3(host: str, port: int, timeout: float) -> _V3Probe:  # noqa: 
 
 async def _probe_v2(host: str, port: int, timeout: float, *, reads: int) -> Detection:  # noqa: ASYNC109
     """`get_version` on the v2 port, plus `get_miner_info` when `reads` allows a second one."""
-    from .v2.client import WhatsMinerClient  # noqa: PLC0415 - v2 imports this module
+    # loaded when detecting, so importing this module (the command line) stays light
+    from .v2.client import WhatsMinerClient  # noqa: PLC0415
 
     client = WhatsMinerClient(host, port, timeout=timeout)
     try:
@@ -701,6 +701,14 @@ class AutoMiner(Miner):
                 snapshot = await self._read(lambda m: m.poll())
                 firmware = _firmware_seen(snapshot)
         self._firmware = firmware or self._firmware
+        if (
+            self._v3_recheck_at is None
+            and self.api is ApiVersion.V2
+            and snapshot.version is not None
+            and snapshot.version.v3_only
+        ):
+            # v2 remembered (no detection ran), yet v3-era firmware: ask 4433 next time
+            self._v3_recheck_at = self._clock()
         if snapshot.api is None:
             snapshot = dataclasses.replace(snapshot, api=self.api)
         return snapshot

@@ -310,8 +310,8 @@ class V3Miner(Miner):
         """Decide from device info where it can; otherwise send a write that changes nothing.
 
         v3 has no authenticated read. `set.miner.report {"gap": 0}` is the least intrusive
-        write: it only stops status pushes on this very connection, which never asked for
-        any, and stores nothing. Should a firmware lack it (-2), `set.system.led "auto"` is
+        write: per spec 4.13 it concerns the status pushes on this very connection only, and
+        this connection never asked for any (no LED, pool, power or network state). Should a firmware lack it (-2), `set.system.led "auto"` is
         sent, but only while the LED already is in auto mode; otherwise nothing is left to
         try without side effects and the password is taken as it is.
         """
