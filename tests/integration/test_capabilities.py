@@ -702,3 +702,18 @@ async def test_power_limit_bound_from_the_firmware(
             hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 3600}
         )
     assert miner.state.power_limit_w == 3600
+
+
+async def test_v3_bad_ntp_servers_refused(hass: HomeAssistant, v3_miner: SimulatedMiner) -> None:
+    """A server entry that is not one host (a comma, a space) is refused before sending."""
+    entry = await _setup(hass, _entry(v3_miner))
+    sent = v3_miner.counters.commands["set.system.ntp_server"]
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass,
+            DOMAIN,
+            "set_ntp_servers",
+            {"device_id": device_id(hass, entry), "servers": ["a.org, b.org"]},
+        )
+    assert err.value.translation_key == "invalid_ntp_server"
+    assert v3_miner.counters.commands["set.system.ntp_server"] == sent

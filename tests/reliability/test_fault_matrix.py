@@ -201,7 +201,7 @@ async def test_btminer_down_shows_not_mining_and_recovers(
 ) -> None:
     caplog.set_level(logging.INFO)
     data, options = dict(loaded_entry.data), dict(loaded_entry.options)
-    mining = entity_id(hass, loaded_entry, "switch", "mining")  # the binary copy is disabled
+    mining = entity_id(hass, loaded_entry, "switch", "mining")  # the binary sensor copy is off
     assert hass.states.get(mining).state == "on"
     clock = Clock(hass)
 
