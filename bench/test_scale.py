@@ -180,6 +180,7 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
         if profiler is not None:
             profiler.enable()
         for _ in range(CYCLES):
+            updated = {st.entity_id: st.last_updated for st in hass.states.async_all()}
             before = counters(sims)
             t0, l0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
             fire_timers_due_within(hass, INTERVAL_S + 1)
@@ -190,6 +191,11 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
                     "wall_s": time.perf_counter() - t0,
                     "loop_cpu_s": time.thread_time() - l0,
                     "process_cpu_s": time.process_time() - p0,
+                    # states whose value or attributes changed (the rest were rewritten as is)
+                    "states_changed": sum(
+                        st.last_updated != updated.get(st.entity_id)
+                        for st in hass.states.async_all()
+                    ),
                     **delta(counters(sims), before),
                 }
             )
@@ -241,6 +247,7 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
         ["refresh cycle: process CPU, all threads (s)", f"{result['cycle_process_cpu_s']:.2f}"],
         ["share of the 30 s interval the loop is busy", f"{result['busy_share_of_interval']:.1%}"],
         ["refresh cycle wall time / interval", f"{result['cycle_wall_s'] / INTERVAL_S:.1%}"],
+        ["states changed per cycle (of all entities)", f"{med('states_changed'):.0f}"],
         ["connections per miner per cycle", f"{result['connections_per_miner_per_cycle']:.2f}"],
         ["token requests per cycle (all miners)", f"{result['tokens_per_cycle']:.0f}"],
         ["memory per miner (RSS, KiB)", f"{result['rss_per_miner_kib']:.0f}"],
