@@ -88,6 +88,20 @@ def fire_timers_due_within(hass: HomeAssistant, seconds: float) -> None:
             handle.cancel()
 
 
+class GcTimer:
+    """Time spent in the garbage collector (it runs in the event loop's thread)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.thread_time()
+        else:
+            self.total += time.thread_time() - self._start
+
+
 def counters(sims: tuple[SimProcess, ...]) -> dict[str, Any]:
     """The simulators' counters, summed over the processes."""
     total: dict[str, Any] = {}
@@ -179,9 +193,12 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
         profiler = cProfile.Profile() if PROFILE else None
         if profiler is not None:
             profiler.enable()
+        gc_timer = GcTimer()
+        gc.callbacks.append(gc_timer)
         for _ in range(CYCLES):
             updated = {st.entity_id: st.last_updated for st in hass.states.async_all()}
             before = counters(sims)
+            gc_before = gc_timer.total
             t0, l0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
             fire_timers_due_within(hass, INTERVAL_S + 1)
             # coordinators refresh in background tasks: wait for those too
@@ -191,6 +208,7 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
                     "wall_s": time.perf_counter() - t0,
                     "loop_cpu_s": time.thread_time() - l0,
                     "process_cpu_s": time.process_time() - p0,
+                    "gc_s": gc_timer.total - gc_before,
                     # states whose value or attributes changed (the rest were rewritten as is)
                     "states_changed": sum(
                         st.last_updated != updated.get(st.entity_id)
@@ -199,6 +217,7 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
                     **delta(counters(sims), before),
                 }
             )
+        gc.callbacks.remove(gc_timer)
         if profiler is not None and PROFILE:
             profiler.disable()
             profiler.dump_stats(PROFILE)
@@ -247,6 +266,7 @@ async def test_scale(hass: HomeAssistant, socket_enabled: None, n: int) -> None:
         ["refresh cycle: process CPU, all threads (s)", f"{result['cycle_process_cpu_s']:.2f}"],
         ["share of the 30 s interval the loop is busy", f"{result['busy_share_of_interval']:.1%}"],
         ["refresh cycle wall time / interval", f"{result['cycle_wall_s'] / INTERVAL_S:.1%}"],
+        ["refresh cycle: of which garbage collection (s)", f"{med('gc_s'):.2f}"],
         ["states changed per cycle (of all entities)", f"{med('states_changed'):.0f}"],
         ["connections per miner per cycle", f"{result['connections_per_miner_per_cycle']:.2f}"],
         ["token requests per cycle (all miners)", f"{result['tokens_per_cycle']:.0f}"],
