@@ -55,9 +55,10 @@ class SimProcess:
         cpu: int | None = None,
         profile: str = "m30s_plus",
         api: str | None = None,
+        seed: int = 1,
     ) -> None:
         cmd = [sys.executable, str(REPO / "bench" / "simserver.py"), "--miners", str(miners)]
-        cmd += ["--profile", profile]
+        cmd += ["--profile", profile, "--seed", str(seed)]
         if api is not None:
             cmd += ["--api", api]
         if cpu is not None:

@@ -50,14 +50,20 @@ def totals(sim: MinerSimulator) -> dict[str, Any]:
     return out
 
 
-async def serve(miners: int, profile: str, cpu: int | None, api: str | None) -> None:
+async def serve(miners: int, profile: str, cpu: int | None, api: str | None, seed: int = 1) -> None:
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     async with MinerSimulator(
-        count=miners, profile=profile, host="127.0.0.1", base_port=0, password="admin", api=api
+        count=miners,
+        profile=profile,
+        host="127.0.0.1",
+        base_port=0,
+        password="admin",
+        api=api,
+        seed=seed,
     ) as sim:
         hello = {
             "host": "127.0.0.1",
@@ -86,8 +92,9 @@ def main() -> None:
     parser.add_argument("--profile", default="m30s_plus")
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU")
     parser.add_argument("--api", choices=("v2", "v3"), default=None, help="firmware generation")
+    parser.add_argument("--seed", type=int, default=1, help="first miner's seed (MAC, serial)")
     args = parser.parse_args()
-    asyncio.run(serve(args.miners, args.profile, args.cpu, args.api))
+    asyncio.run(serve(args.miners, args.profile, args.cpu, args.api, args.seed))
 
 
 if __name__ == "__main__":

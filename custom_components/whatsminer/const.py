@@ -40,3 +40,7 @@ MAX_BACKOFF_S: Final = 600
 # First refreshes in flight at once, across every miner of this Home Assistant (start-up of a
 # barn: each poll connects only once it holds a slot, so no connection waits for a busy loop).
 FIRST_REFRESH_CONCURRENCY: Final = 8
+# Polls in flight at once across every miner: a refresh cycle of a barn is a queue of short
+# exchanges rather than a thousand connections opened in the same second (each poll connects
+# only once it holds a slot, so no connection idles while others are served).
+POLL_CONCURRENCY: Final = 64

@@ -13,12 +13,15 @@ from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util.hass_dict import HassKey
 
+from . import const
 from .api.errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -66,6 +69,16 @@ def create_entry_miner(data: dict[str, Any] | Any) -> Miner:
     )
 
 
+_POLL_SLOTS: HassKey[asyncio.Semaphore] = HassKey(f"{DOMAIN}_poll_slots")
+
+
+def _poll_slots(hass: HomeAssistant) -> asyncio.Semaphore:
+    """The semaphore every poll takes (one per Home Assistant)."""
+    if (slots := hass.data.get(_POLL_SLOTS)) is None:
+        slots = hass.data[_POLL_SLOTS] = asyncio.Semaphore(const.POLL_CONCURRENCY)
+    return slots
+
+
 class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     """Polls one miner and checks on every poll that it is still the same miner.
 
@@ -97,6 +110,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         interval = entry.options.get(CONF_SCAN_INTERVAL)
         self.base_interval = timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL
         self.failures = 0  # consecutive polls the miner did not answer
+        self._capabilities: tuple[MinerSnapshot, Capabilities] | None = None
+        self._waiting_for_start: CALLBACK_TYPE | None = None
         super().__init__(
             hass,
             LOGGER,
@@ -116,11 +131,17 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     def capabilities(self) -> Capabilities:
         """What this miner has: entities and services are created from it.
 
-        Until the miner has answered (set up while it was off), the stored ones.
+        Until the miner has answered (set up while it was off), the stored ones. Computed
+        once per poll: every entity asks on every state write (1,000 miners x 44 entities).
+        A refusal learned by a write shows after the refresh that follows every write.
         """
-        if cast(MinerSnapshot | None, self.data) is None and self.profile is not None:
-            return self.profile.capabilities
-        return self.miner.capabilities
+        data = cast(MinerSnapshot | None, self.data)
+        if data is None:
+            return self.profile.capabilities if self.profile else self.miner.capabilities
+        cached = self._capabilities
+        if cached is None or cached[0] is not data:
+            cached = self._capabilities = (data, self.miner.capabilities)
+        return cached[1]
 
     @property
     def api(self) -> ApiVersion:
@@ -131,6 +152,34 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     def monitor_only(self) -> bool:
         """No password: every reading, no controls."""
         return self.miner.password is None
+
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Poll on the interval, but not before Home Assistant has finished starting.
+
+        Starting a barn keeps the event loop busy for long stretches (thousands of entities
+        created): a poll then waits for the loop, and its timeout fires before the reply that
+        already arrived is read. The first refresh at set-up is bounded apart (__init__.py).
+        """
+        if self.hass.state is CoreState.running:
+            super()._schedule_refresh()
+            return
+        if self._waiting_for_start is not None or self.hass.is_stopping:
+            return
+
+        @callback
+        def started(_: HomeAssistant) -> None:
+            self._waiting_for_start = None
+            self._schedule_refresh()
+
+        self._waiting_for_start = async_at_started(self.hass, started)
+        self.config_entry.async_on_unload(self._async_stop_waiting)
+
+    @callback
+    def _async_stop_waiting(self) -> None:
+        if self._waiting_for_start is not None:
+            self._waiting_for_start()
+            self._waiting_for_start = None
 
     @callback
     def async_start_from_profile(self) -> None:
@@ -147,7 +196,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     async def _async_update_data(self) -> MinerSnapshot:
         host = self.config_entry.data[CONF_HOST]
         try:
-            snapshot = await self.miner.poll()
+            async with _poll_slots(self.hass):
+                snapshot = await self.miner.poll()
             if snapshot.process_down and cast(MinerSnapshot | None, self.data) is None:
                 self._reload_when_up = True
             elif not snapshot.process_down and self._reload_when_up:
@@ -227,8 +277,10 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         """Remember the miner as this poll shows it (stored when the poll shows all of it)."""
         if snapshot.process_down and self.profile is not None:
             return
+        capabilities = self.miner.capabilities
+        self._capabilities = (snapshot, capabilities)  # this poll's, until the next one
         profile = MinerProfile.from_poll(
-            self.mac, snapshot, self.miner.capabilities, hardware_version(snapshot)
+            self.mac, snapshot, capabilities, hardware_version(snapshot)
         )
         previous, self.profile = self.profile, profile
         if snapshot.process_down:

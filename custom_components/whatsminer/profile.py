@@ -131,16 +131,11 @@ class ProfileStore:
             return None
 
     @callback
-    def async_set(self, entry_id: str, profile: MinerProfile) -> bool:
-        """Remember a profile; True when it differs from the one stored."""
-        data = profile.as_dict()
-        profiles = self._profiles if self._profiles is not None else {}
-        self._profiles = profiles
-        if profiles.get(entry_id) == data:
-            return False
-        profiles[entry_id] = data
+    def async_set(self, entry_id: str, profile: MinerProfile) -> None:
+        """Remember a (changed) profile; written to disk a little later."""
+        assert self._profiles is not None, "async_load first"
+        self._profiles[entry_id] = profile.as_dict()
         self._store.async_delay_save(self._data, SAVE_DELAY_S)
-        return True
 
     @callback
     def async_remove(self, entry_id: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE
+from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -140,3 +141,44 @@ async def test_setup_while_mining_process_down(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert float(state_of(hass, mock_config_entry, "sensor", "temperature").state) > 0
     assert state_of(hass, mock_config_entry, "switch", "mining").state == "on"
+
+
+async def test_interval_polls_wait_until_home_assistant_has_started(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Set up while Home Assistant starts: the first poll runs at once, the interval polls
+    only once it has started (a starting barn keeps the event loop busy)."""
+    hass.set_state(CoreState.starting)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = mock_config_entry.runtime_data
+    first = coordinator.data
+    assert first is not None
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert coordinator.data is first  # not polled while starting
+
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    await next_poll(hass, freezer)
+    assert coordinator.data is not first
+
+
+async def test_unloaded_while_starting_stops_waiting(
+    hass: HomeAssistant, miner: SimulatedMiner, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry unloaded before Home Assistant has started leaves no start listener."""
+    hass.set_state(CoreState.starting)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED

@@ -341,3 +341,22 @@ async def test_upgrade_to_v3_with_another_super_password_goes_monitor_only(
     assert issue is not None
     assert issue.translation_key == "monitor_only_v3"
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_unreadable_stored_profile_is_ignored(
+    hass: HomeAssistant,
+    miner: SimulatedMiner,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A profile that cannot be read back counts as none: a miner off is retried."""
+    hass_storage["whatsminer.profiles"] = {
+        "version": 1,
+        "key": "whatsminer.profiles",
+        "data": {"profiles": {mock_config_entry.entry_id: {"mac": "x"}}},
+    }
+    miner.faults.offline = True
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
