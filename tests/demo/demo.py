@@ -34,22 +34,37 @@ PASSWORD = "demo-password-1"  # a throwaway user in a throwaway config dir
 
 @dataclass(frozen=True)
 class DemoMiner:
-    """One row of scripts/demo_miners.py's DEMO_MINERS (its first four columns)."""
+    """One row of scripts/demo_miners.py's DEMO_MINERS."""
 
     label: str
     profile: str
-    password: str
+    password: str  # of the write account: admin on API v2 firmware, super on v3
     hostname: str
+    api: str  # "v2" or "v3"
+    writes: bool  # write API on; off: added monitor only (no password), with a repair
+
+    @property
+    def config_password(self) -> str:
+        """What a newcomer enters in the config flow: nothing for a miner that refuses writes."""
+        return self.password if self.writes else ""
 
 
-def demo_miners() -> tuple[DemoMiner, ...]:
-    """The demo's miners, from scripts/demo_miners.py's table (so a new row is tested too)."""
+def _demo_miners_module() -> Any:
     spec = importlib.util.spec_from_file_location("demo_miners", ROOT / "scripts/demo_miners.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return tuple(DemoMiner(*row[:4]) for row in module.DEMO_MINERS)
+    return module
+
+
+def demo_miners() -> tuple[DemoMiner, ...]:
+    """The demo's miners, from scripts/demo_miners.py's table (so a new row is tested too)."""
+    return tuple(DemoMiner(*row) for row in _demo_miners_module().DEMO_MINERS)
+
+
+# Each demo miner's API v3 port is its v2 port + this (scripts/demo_miners.py: 4028 -> 4433).
+V3_PORT_OFFSET: int = _demo_miners_module().V3_PORT_OFFSET
 
 
 def slug(name: str) -> str:
@@ -57,17 +72,19 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
 
 
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free TCP ports on 127.0.0.1."""
-    for _ in range(50):
+def free_ports(count: int, offsets: tuple[int, ...] = (0,)) -> int:
+    """The first of `count` consecutive TCP ports that are free, and so are the `count` ports
+    from first + each of `offsets` (the demo miners' v3 ports: offsets=(0, V3_PORT_OFFSET))."""
+    for _ in range(100):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             first = int(probe.getsockname()[1])
-        if first + count >= 65000:
+        if first + max(offsets) + count >= 65000:
             continue
+        ports = {first + offset + i for offset in offsets for i in range(count)}
         try:
             with contextlib.ExitStack() as stack:
-                for port in range(first, first + count):
+                for port in sorted(ports):
                     sock = stack.enter_context(socket.socket())
                     sock.bind(("0.0.0.0", port))
         except OSError:
@@ -117,6 +134,19 @@ class Demo:
         """What scripts/develop printed: its own lines and Home Assistant's log."""
         return self.workdir / "develop.log"
 
+    def v2_port(self, index: int) -> int:
+        """The API v2 port of the demo miner at `index`."""
+        return self.miner_port + index
+
+    def v3_port(self, index: int) -> int:
+        """The API v3 port of the demo miner at `index` (listening on v3 firmware only)."""
+        return self.miner_port + V3_PORT_OFFSET + index
+
+    def all_miner_ports(self) -> list[int]:
+        """Every port the simulated miners may listen on (v2 and v3)."""
+        count = len(self.miners)
+        return [port for i in range(count) for port in (self.v2_port(i), self.v3_port(i))]
+
     @property
     def url(self) -> str:
         """Home Assistant's address."""
@@ -136,10 +166,12 @@ class Demo:
             self.config_dir,
             ignore=lambda _dir, names: [n for n in names if not n.endswith(".yaml")],
         )
+        # Both port ranges of the miners (v2 from miner_port, v3 from miner_port + 405) and
+        # Home Assistant's port must be free and apart.
+        self.miner_port = free_ports(len(self.miners), (0, V3_PORT_OFFSET))
         self.ha_port = free_ports(1)
-        self.miner_port = free_ports(len(self.miners))
-        while self.miner_port <= self.ha_port < self.miner_port + len(self.miners):
-            self.miner_port = free_ports(len(self.miners))
+        while self.ha_port in self.all_miner_ports():
+            self.ha_port = free_ports(1)
         env = {
             **os.environ,
             "WHATSMINER_DEV_CONFIG": str(self.config_dir),
@@ -257,7 +289,9 @@ class Demo:
         assert all(step["done"] for step in steps), steps
 
     def add_miners(self) -> list[dict[str, Any]]:
-        """Each demo miner through the real config flow: menu, "Enter the address", create."""
+        """Each demo miner through the real config flow, as a newcomer adds it: the host, the
+        two ports in the collapsed "Ports (advanced)" section, then (the flow has detected the
+        API) the password; empty for the miner whose write API is off (monitor only)."""
         results = []
         for index, miner in enumerate(self.miners):
             flow = self.request(
@@ -265,20 +299,33 @@ class Demo:
                 "/api/config/config_entries/flow",
                 {"handler": "whatsminer", "show_advanced_options": False},
             )
-            assert flow["type"] == "menu", flow
+            if flow["type"] == "menu":  # once miners exist, a menu may offer more than a miner
+                flow = self.request(
+                    "POST",
+                    f"/api/config/config_entries/flow/{flow['flow_id']}",
+                    {"next_step_id": miner_menu_option(flow["menu_options"])},
+                )
+            assert flow["type"] == "form", f"{miner.label}: {flow}"
+            assert flow["step_id"] == "user", f"{miner.label}: {flow}"
             flow = self.request(
                 "POST",
                 f"/api/config/config_entries/flow/{flow['flow_id']}",
-                {"next_step_id": "manual"},
+                {
+                    "host": "127.0.0.1",
+                    "advanced": {"v2_port": self.v2_port(index), "v3_port": self.v3_port(index)},
+                },
             )
-            assert flow["type"] == "form", flow
-            assert flow["step_id"] == "manual", flow
+            assert flow["type"] == "form", f"{miner.label}: {flow}"
+            assert flow["step_id"] == "password", f"{miner.label}: {flow}"
+            assert flow["errors"] in (None, {}), f"{miner.label}: {flow}"
+            placeholders = flow["description_placeholders"]
+            assert placeholders["api_version"].startswith(miner.api), f"{miner.label}: {flow}"
+            answer = {"password": miner.config_password} if miner.config_password else {}
             flow = self.request(
-                "POST",
-                f"/api/config/config_entries/flow/{flow['flow_id']}",
-                {"host": "127.0.0.1", "port": self.miner_port + index, "password": miner.password},
+                "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", answer
             )
             assert flow["type"] == "create_entry", f"{miner.label}: {flow}"
+            assert flow["title"].endswith(miner.hostname), f"{miner.label}: {flow}"
             results.append(flow)
         return results
 
@@ -307,6 +354,17 @@ class Demo:
             "hassUrl": self.url,
             "clientId": CLIENT_ID,
         }
+
+
+def miner_menu_option(options: list[str] | dict[str, str]) -> str:
+    """The option of the config flow's menu that adds a miner (not the power manager)."""
+    ids = list(options)
+    for wanted in ("user", "miner", "add_miner", "manual"):
+        if wanted in ids:
+            return wanted
+    others = [i for i in ids if "miner" in i and "power" not in i and "manager" not in i]
+    assert others, f"no miner option in the config flow's menu: {ids}"
+    return others[0]
 
 
 def problem_lines(log: str) -> list[str]:

@@ -51,8 +51,8 @@ def test_ctrl_c_stops_home_assistant_cleanly_then_the_miners(demo: Demo) -> None
     assert "scripts/develop: stopped (Home Assistant exit status 0)" in log
     # The miners stopped after Home Assistant, not with it.
     assert log.index("stopping Home Assistant") < log.index("stopping the simulated miners")
-    # Nothing listens on the miners' ports any more.
-    for index in range(len(demo.miners)):
+    # Nothing listens on the miners' ports (v2 and v3) any more.
+    for port in demo.all_miner_ports():
         with socket.socket() as probe:
-            assert probe.connect_ex(("127.0.0.1", demo.miner_port + index)) != 0
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, port
     assert problem_lines(log) == []
