@@ -39,6 +39,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 lambda entity_id=entity_id: instance.numeric(entity_id),
                 timeout=120,
             )
+        # Screenshots of a started Home Assistant: while it starts (offline, onboarding's
+        # radio browser takes a while), every page shows a "Starting ..." toast.
+        wait_for(
+            "Home Assistant to finish starting",
+            lambda: instance.request("GET", "/api/config")["state"] == "RUNNING",
+            timeout=180,
+        )
         yield instance
     finally:
         instance.kill()

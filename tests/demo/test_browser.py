@@ -221,16 +221,35 @@ def test_integration_page(demo: Demo, page: object, screenshot_dir: Path) -> Non
 
 
 def test_repairs(demo: Demo, page: object, screenshot_dir: Path) -> None:
-    """Repairs shows the factory-password issue of the miners that keep "admin"."""
+    """Repairs shows the factory-password issue of the miners that keep "admin" and the
+    monitor-only issue of the miner added without a password (its write API is off)."""
     admin = [miner.hostname for miner in demo.miners if miner.password == "admin"]
+    monitor_only = [miner.hostname for miner in demo.miners if not miner.writes]
     assert admin
+    assert monitor_only
     show(
         page,
         demo.url + "/config/repairs",
-        [f"{hostname} still uses the factory admin password" for hostname in admin],
+        [
+            *(f"{hostname} still uses the factory admin password" for hostname in admin),
+            *(f"{hostname} is monitored only" for hostname in monitor_only),
+        ],
         "repairs",
         screenshot_dir,
     )
+
+
+def test_monitor_only_miner_has_readings_and_no_controls(demo: Demo) -> None:
+    """The miner added without a password reports everything, and mining is a read-only sensor."""
+    states = demo.states()
+    for miner in demo.miners:
+        name = slug(miner.hostname)
+        if miner.writes:
+            assert f"switch.{name}_mining" in states, miner.hostname
+        else:
+            assert f"switch.{name}_mining" not in states, miner.hostname
+            assert states[f"binary_sensor.{name}_mining"]["state"] == "on", miner.hostname
+            assert demo.numeric(f"sensor.{name}_power") is not None, miner.hostname
 
 
 def test_newcomer_lands_on_the_miners_dashboard(
