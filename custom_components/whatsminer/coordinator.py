@@ -116,8 +116,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
             hass,
             LOGGER,
             config_entry=entry,
-            # host, so the log tells miners apart (the port follows the API in use)
-            name=f"{DOMAIN} {entry.data[CONF_HOST]}",
+            # title and host, so the log tells miners apart, also several behind one address
+            name=f"{DOMAIN} {entry.title} ({entry.data[CONF_HOST]})",
             update_interval=self.base_interval,
         )
 

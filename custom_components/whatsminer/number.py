@@ -48,6 +48,9 @@ class WhatsMinerNumberEntityDescription(
 
     max_fn: Callable[[Capabilities], float | None] = lambda _: None
     max_from_power: bool = False
+    # An input box shows the whole name and the value; a slider cuts the name off on the
+    # device page ("Frequency ra…") and shows no number.
+    mode: NumberMode = NumberMode.BOX
 
 
 def _power_limit(snapshot: MinerSnapshot) -> float | None:

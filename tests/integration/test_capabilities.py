@@ -130,8 +130,8 @@ async def test_v3_air_cooled_entities(hass: HomeAssistant, v3_miner: SimulatedMi
 
     upfreq = state_of(hass, entry, NUMBER_DOMAIN, "upfreq_speed")
     assert upfreq.attributes[ATTR_MAX] == 10
-    assert upfreq.state == "0"  # the miner's own value: a slider is fine
-    assert upfreq.attributes["mode"] == "auto"
+    assert upfreq.state == "0"  # the miner's own value
+    assert upfreq.attributes["mode"] == "box"  # whole name and value shown, no cut-off slider
     assert upfreq.attributes["reported_by_miner"] is True
     offset = state_of(hass, entry, NUMBER_DOMAIN, "temperature_offset")
     assert offset.state == "0"
