@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer import coordinator as coordinator_module
-from custom_components.whatsminer.api.v2.client import WhatsMinerClient
+from custom_components.whatsminer.api.miner import create_miner
 from custom_components.whatsminer.const import DOMAIN
 
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture
 def short_client_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Coordinators build their clients with a short timeout."""
+    """Coordinators build their miners with a short timeout."""
     monkeypatch.setattr(
         coordinator_module,
-        "WhatsMinerClient",
-        functools.partial(WhatsMinerClient, timeout=CLIENT_TIMEOUT_S),
+        "create_miner",
+        functools.partial(create_miner, timeout=CLIENT_TIMEOUT_S),
     )
 
 
