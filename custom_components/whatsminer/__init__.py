@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .const import DOMAIN
+from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_POWER_MANAGER
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -40,6 +40,11 @@ def _config_entry_only(config: dict[str, Any]) -> dict[str, Any]:
 CONFIG_SCHEMA = _config_entry_only
 
 
+def _is_power_manager(entry: WhatsMinerConfigEntry) -> bool:
+    """Power manager entries (manager/) share the domain with the miners."""
+    return bool(entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_POWER_MANAGER)
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (services are registered here, once)."""
     from .services import async_setup_services  # noqa: PLC0415
@@ -49,7 +54,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
-    """Set up one miner."""
+    """Set up one miner (or a power manager)."""
+    if _is_power_manager(entry):
+        from .manager import setup as manager_setup  # noqa: PLC0415
+
+        return await manager_setup.async_setup_entry(hass, entry)  # type: ignore[arg-type]
     from .coordinator import WhatsMinerCoordinator  # noqa: PLC0415
     from .repairs import async_setup_repairs  # noqa: PLC0415
 
@@ -62,5 +71,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
-    """Unload one miner."""
+    """Unload one miner (or a power manager)."""
+    if _is_power_manager(entry):
+        from .manager import setup as manager_setup  # noqa: PLC0415
+
+        return await manager_setup.async_unload_entry(hass, entry)  # type: ignore[arg-type]
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

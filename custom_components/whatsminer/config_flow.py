@@ -59,6 +59,12 @@ from .const import (
     MIN_SCAN_INTERVAL_S,
 )
 from .coordinator import WhatsMinerConfigEntry
+from .manager.flow import (
+    PowerManagerFlowMixin,
+    PowerManagerOptionsFlow,
+    is_power_manager,
+    miner_entries,
+)
 
 CONF_MINER = "miner"
 
@@ -206,7 +212,7 @@ def _password_schema(default: str | None = DEFAULT_PASSWORD) -> vol.Schema:
     return vol.Schema({key: PASSWORD_SELECTOR})
 
 
-class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
+class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add a WhatsMiner."""
 
     VERSION = 1
@@ -218,13 +224,23 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: WhatsMinerConfigEntry) -> WhatsMinerOptionsFlow:
-        """The options of a miner."""
+    def async_get_options_flow(
+        config_entry: WhatsMinerConfigEntry,
+    ) -> WhatsMinerOptionsFlow | PowerManagerOptionsFlow:
+        """The options of a miner (or of a power manager)."""
+        if is_power_manager(config_entry):
+            return PowerManagerOptionsFlow()
         return WhatsMinerOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Once a miner exists, offer a power manager too; else straight to adding a miner."""
+        if miner_entries(self.hass):
+            return self.async_show_menu(step_id="user", menu_options=["miner", "power_manager"])
+        return await self.async_step_miner()
+
+    async def async_step_miner(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user choose between entering an address and searching the network."""
-        return self.async_show_menu(step_id="user", menu_options=["manual", "search"])
+        return self.async_show_menu(step_id="miner", menu_options=["manual", "search"])
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a miner by its address and admin password."""

@@ -23,6 +23,9 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraDa
 from .api.models import MinerSnapshot
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity
 from .coordinator import WhatsMinerConfigEntry
+from .manager import entities as manager_entities
+from .manager.flow import is_power_manager
+from .power_target import power_target_entities
 
 PARALLEL_UPDATES = 1
 
@@ -136,12 +139,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the numbers of one miner."""
+    if is_power_manager(entry):
+        await manager_entities.async_setup_number(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         WhatsMinerNumber(coordinator, description)
         for description in NUMBERS
         if description.exists_fn(coordinator.data)
     )
+    async_add_entities(power_target_entities(coordinator))
 
 
 class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):

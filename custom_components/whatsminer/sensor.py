@@ -33,6 +33,8 @@ from homeassistant.util import dt as dt_util
 from .api.models import Board, ErrorCode, MinerSnapshot, PowerMode
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .entity import WhatsMinerEntity
+from .manager import entities as manager_entities
+from .manager.flow import is_power_manager
 
 PARALLEL_UPDATES = 0
 
@@ -404,6 +406,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of one miner, for the hardware it has."""
+    if is_power_manager(entry):
+        await manager_entities.async_setup_sensor(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     snapshot = coordinator.data
     descriptions = [d for d in SENSORS if d.exists_fn(snapshot)]

@@ -47,9 +47,21 @@ async def not_a_miner(socket_enabled: None) -> AsyncIterator[int]:
     await server.wait_closed()
 
 
-async def _start_manual(hass: HomeAssistant) -> str:
+async def _start_miner(hass: HomeAssistant) -> dict[str, Any]:
+    """The miner menu: at once for the first miner, through the user menu once one exists."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
+    if result["step_id"] == "user":
+        assert result["menu_options"] == ["miner", "power_manager"]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "miner"}
+        )
+    assert result["step_id"] == "miner"
+    return dict(result)
+
+
+async def _start_manual(hass: HomeAssistant) -> str:
+    result = await _start_miner(hass)
     assert result["menu_options"] == ["manual", "search"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "manual"}
@@ -185,7 +197,7 @@ async def test_duplicate_aborts_and_updates_address(
 async def _search(hass: HomeAssistant, targets: list[tuple[str, int]]) -> dict[str, Any]:
     """Run the search step over `targets` to its end; the result after the progress."""
     with patch.object(config_flow, "async_search_targets", return_value=targets):
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await _start_miner(hass)
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "search"}
         )
