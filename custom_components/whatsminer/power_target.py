@@ -65,6 +65,7 @@ class PowerTargetController:
         entry = coordinator.config_entry
         entry.async_on_unload(coordinator.async_add_listener(self._async_polled))
         entry.async_on_unload(self._forget)
+        self._async_polled()  # learn from the poll made before this controller existed
 
     @callback
     def _forget(self) -> None:

@@ -47,9 +47,10 @@ def snap(**kw: object) -> MinerSnapshot:
     )
 
 
-def test_percent_for_floors_and_clamps() -> None:
+def test_percent_for_rounds_and_clamps() -> None:
     assert percent_for(1700, 3400, 50) == 50
-    assert percent_for(2549, 3400, 50) == 74
+    assert percent_for(2549, 3400, 50) == 75
+    assert percent_for(2530, 3400, 50) == 74
     assert percent_for(100, 3400, 50) == 50
     assert percent_for(9999, 3400, 50) == 100
     assert percent_for(1000, 0, 50) == 100
@@ -61,7 +62,9 @@ def test_learning_needs_warm_full_power() -> None:
     assert warmed_up(warm)
     assert learn_full_power(None, warm, None) == 3400
     assert learn_full_power(3000, warm, 100) == 3000 + 0.3 * 400
-    assert learn_full_power(3000, warm, 60) == 3000  # not at 100 %
+    half = snap(power_w=1700, upfreq_complete=True)
+    assert learn_full_power(None, half, 50) == 3400  # scaled from 50 %
+    assert learn_full_power(3000, half, 20) == 3000  # too far below full power
     cold = snap(power_w=1000, upfreq_complete=False)
     assert learn_full_power(None, cold, None) is None
     assert warmed_up(snap(power_w=3400, elapsed_s=700))

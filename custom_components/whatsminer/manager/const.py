@@ -20,7 +20,7 @@ CONF_INTERVAL: Final = "interval"  # seconds between decisions
 CONF_MANUAL_HOLD: Final = "manual_hold_minutes"
 
 DEFAULT_RESERVE_W: Final = 100
-DEFAULT_CHIP_TEMP_MAX_C: Final = 85
+DEFAULT_CHIP_TEMP_MAX_C: Final = 95
 DEFAULT_MIN_RUN_MIN: Final = 15
 DEFAULT_MIN_STOP_MIN: Final = 10
 DEFAULT_MAX_RESTARTS: Final = 4

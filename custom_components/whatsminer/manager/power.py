@@ -23,13 +23,15 @@ MIN_PERCENT_LOWEST = 10
 WARM_AFTER_S = 600
 # Weight of a new reading in the learned full power.
 LEARN_WEIGHT = 0.3
+# Below this percentage the draw is too far from full power to scale it up.
+LEARN_MIN_PERCENT = 40
 
 
 def percent_for(watts: float, full_power_w: float, min_percent: int, max_percent: int = 100) -> int:
-    """The percentage that draws at most `watts`, between `min_percent` and `max_percent`."""
+    """The percentage nearest to `watts`, between `min_percent` and `max_percent`."""
     if full_power_w <= 0:
         return max_percent
-    percent = math.floor(100.0 * watts / full_power_w + 1e-9)
+    percent = math.floor(100.0 * watts / full_power_w + 0.5)
     return max(min_percent, min(max_percent, percent))
 
 
@@ -51,15 +53,24 @@ def warmed_up(snapshot: MinerSnapshot) -> bool:
 def learn_full_power(
     learned_w: float | None, snapshot: MinerSnapshot, percent_in_force: int | None
 ) -> float | None:
-    """The full power after this snapshot: updated when it shows the miner at 100 %, warm."""
+    """The full power after this snapshot, when it shows the miner warm and steady.
+
+    At 100 % the reading is the full power; at a lower percentage set through the fast path
+    (at least LEARN_MIN_PERCENT) it is scaled up, so the estimate keeps improving while the
+    manager holds the miner below full power.
+    """
     power = snapshot.summary.power_w
     if power is None or power <= 0 or not warmed_up(snapshot):
         return learned_w
-    if percent_in_force not in (None, 100):
+    if percent_in_force in (None, 100):
+        sample = float(power)
+    elif percent_in_force >= LEARN_MIN_PERCENT:
+        sample = power * 100.0 / percent_in_force
+    else:
         return learned_w
     if learned_w is None:
-        return float(power)
-    return learned_w + LEARN_WEIGHT * (power - learned_w)
+        return sample
+    return learned_w + LEARN_WEIGHT * (sample - learned_w)
 
 
 def full_power_guess(snapshot: MinerSnapshot, power_max_w: int | None) -> float | None:
