@@ -160,7 +160,7 @@ async def test_manual_control_is_left_alone(
 ) -> None:
     """Someone switching a miner's mining off takes it out of the manager's hands for the
     hold time; the budget goes to the others meanwhile."""
-    legacy, plus, hydro = miners
+    hydro = miners[2]
     entry = await setup_manager(hass, miner_entries, manual_hold_minutes=2, **QUICK)
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 20_000)
@@ -181,7 +181,7 @@ async def test_miner_dropping_out_gives_its_share_to_the_others(
     miner_entries: list[MockConfigEntry],
 ) -> None:
     """An unreachable miner is held; the budget is spread over the others."""
-    legacy, plus, hydro = miners
+    _legacy, plus, hydro = miners
     entry = await setup_manager(hass, miner_entries, **QUICK)
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 6000)

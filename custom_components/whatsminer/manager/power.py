@@ -62,7 +62,7 @@ def learn_full_power(
     power = snapshot.summary.power_w
     if power is None or power <= 0 or not warmed_up(snapshot):
         return learned_w
-    if percent_in_force in (None, 100):
+    if percent_in_force is None or percent_in_force == 100:
         sample = float(power)
     elif percent_in_force >= LEARN_MIN_PERCENT:
         sample = power * 100.0 / percent_in_force
