@@ -117,6 +117,15 @@ def test_budget_from_number_surplus_price_and_heat() -> None:
         mining_draw_w=3000,
     )
     assert compute_budget(meter) == (3500, BudgetReason.SURPLUS)
+    pv = BudgetInputs(
+        budget_w=99999,
+        full_power_w=9000,
+        surplus_w=2500,
+        sign=SurplusSign.PV_SURPLUS,
+        mining_draw_w=3000,
+        reserve_w=100,
+    )
+    assert compute_budget(pv) == (2400, BudgetReason.SURPLUS)
     importing = BudgetInputs(budget_w=99999, full_power_w=9000, surplus_w=-5000)
     assert compute_budget(importing) == (0, BudgetReason.SURPLUS)
     high = BudgetInputs(budget_w=5000, full_power_w=9000, price=0.4, price_stop_above=0.3)

@@ -16,8 +16,9 @@ from enum import StrEnum
 class SurplusSign(StrEnum):
     """How the surplus sensor counts."""
 
-    EXPORT_POSITIVE = "export_positive"  # grid export > 0, import < 0 (or PV surplus)
+    EXPORT_POSITIVE = "export_positive"  # grid meter: export > 0, import < 0
     IMPORT_POSITIVE = "import_positive"  # grid meter: import > 0, export < 0
+    PV_SURPLUS = "pv_surplus"  # PV minus the house, the miners NOT included (> 0: surplus)
 
 
 class BudgetReason(StrEnum):
@@ -48,7 +49,7 @@ class BudgetInputs:
 
 def export_w(surplus_w: float, sign: SurplusSign) -> float:
     """The surplus as export: positive while exporting."""
-    return surplus_w if sign is SurplusSign.EXPORT_POSITIVE else -surplus_w
+    return -surplus_w if sign is SurplusSign.IMPORT_POSITIVE else surplus_w
 
 
 def compute_budget(inputs: BudgetInputs) -> tuple[float, BudgetReason]:
@@ -63,9 +64,9 @@ def compute_budget(inputs: BudgetInputs) -> tuple[float, BudgetReason]:
             return budget, BudgetReason.PRICE_LOW
     budget, reason = inputs.budget_w, BudgetReason.BUDGET
     if inputs.surplus_w is not None:
-        available = (
-            export_w(inputs.surplus_w, inputs.sign) + inputs.mining_draw_w - inputs.reserve_w
-        )
+        # A grid meter already counts what the miners draw; a PV surplus does not.
+        draw = 0.0 if inputs.sign is SurplusSign.PV_SURPLUS else inputs.mining_draw_w
+        available = export_w(inputs.surplus_w, inputs.sign) + draw - inputs.reserve_w
         if available < budget:
             budget, reason = available, BudgetReason.SURPLUS
     if inputs.heat_limit_w is not None and inputs.heat_limit_w < budget:
