@@ -309,6 +309,7 @@ class PowerTargetMinNumber(_ControllerEntity):
     def _restore(self, data: dict[str, Any]) -> None:
         if (value := data.get("min_percent")) is not None:
             self._controller.min_percent = int(value)
+            self._controller.notify()  # the target's bounds change with it
 
     @property
     @override

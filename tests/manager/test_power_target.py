@@ -5,12 +5,18 @@ from __future__ import annotations
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
 
+from custom_components.whatsminer.api.errors import WhatsMinerConnectionError
 from custom_components.whatsminer.api.miner import Capabilities, Control
 from custom_components.whatsminer.api.models import ApiVersion
 from custom_components.whatsminer.const import DOMAIN
@@ -125,3 +131,70 @@ async def test_watts_to_a_miner_without_fast_percent(
         await controller.async_set(2500)
     assert miner.counters.commands["set_power"] == 1
     assert controller.percent_set is None
+
+
+async def test_restored_after_a_restart_of_home_assistant(
+    hass: HomeAssistant, miners: list[SimulatedMiner]
+) -> None:
+    """The target, the learned full power and the minimum survive a restart."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("number.whatsminer_power_target_fast", "2000"),
+                {"target_w": 2000, "full_power_w": 3300.0},
+            ),
+            (State("number.whatsminer_power_target_minimum", "60"), {"min_percent": 60}),
+        ],
+    )
+    miner = miners[1]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=format_mac(miner.state.mac),
+        data={CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: "admin"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get("number.whatsminer_power_target_fast")
+    assert state.state == "2000"
+    assert hass.states.get("number.whatsminer_power_target_minimum").state == "60"
+    assert state.attributes["min"] == round(0.6 * state.attributes["full_power"])
+
+
+async def test_monitor_only_miner_has_no_power_target(
+    hass: HomeAssistant, miners: list[SimulatedMiner]
+) -> None:
+    """Without a password nothing can be written: no power target."""
+    miner = miners[1]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=format_mac(miner.state.mac),
+        data={CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: None},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("number.whatsminer_power_target_fast") is None
+
+
+async def test_reapply_that_fails_is_logged(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A write again that fails is logged, not raised."""
+    miner, entry = miners[1], miner_entries[1]
+    await _set(hass, _entity(hass, entry, "power_target_fast"), 2000)
+    controller = controller_for(entry.runtime_data)
+    with patch.object(
+        type(entry.runtime_data.miner),
+        "set_power_percent",
+        side_effect=WhatsMinerConnectionError("gone"),
+    ):
+        miner.restart_btminer()
+        await let_time_pass(hass, freezer, 90, miners)
+    assert "Could not write the power target" in caplog.text
+    assert controller.target_w == 2000
