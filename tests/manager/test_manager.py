@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -10,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.whatsminer.api.errors import WhatsMinerConnectionError
 from custom_components.whatsminer.const import DOMAIN
 from custom_components.whatsminer.diagnostics import async_get_config_entry_diagnostics
 from custom_components.whatsminer.manager.core import PowerManager
@@ -347,3 +349,63 @@ async def test_unload_and_missing_miner(
     assert "m20s_legacy" not in entry.runtime_data.decisions[-1]["miners"]
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_unknown_device_and_device_targets(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """A configured device that no longer exists is skipped; a service call aimed at a
+    miner's device (not an entity) is manual control too."""
+    entry = await setup_manager(hass, miner_entries[2:], **QUICK)
+    manager: PowerManager = entry.runtime_data
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "miners": [*entry.options["miners"], "gone"]}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    manager = entry.runtime_data
+    assert len(manager.loaded_miners()) == 1
+    device = entry.options["miners"][0]
+    await hass.services.async_call("switch", "turn_on", {"device_id": device}, blocking=True)
+    await let_time_pass(hass, freezer, 15, miners)
+    assert _actions(manager)["m56s_hydro"] == ("hold", "manual")
+
+
+async def test_failed_write_is_noted_not_raised(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """A miner refusing a command shows in the decision's notes; the manager goes on."""
+    entry = await setup_manager(hass, miner_entries[2:], **QUICK)
+    manager: PowerManager = entry.runtime_data
+    miner_type = type(miner_entries[2].runtime_data.miner)
+    with patch.object(
+        miner_type, "set_power_percent", side_effect=WhatsMinerConnectionError("no route")
+    ):
+        await _set_budget(hass, 4000)
+        await let_time_pass(hass, freezer, 5, miners)
+    assert any("m56s_hydro" in note for note in _last(manager)["notes"])
+
+
+async def test_bad_temperature_holds_the_heat_demand_and_unload_clears_issues(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """An unusable temperature keeps the last heat demand; unloading removes the issue."""
+    hass.states.async_set(TEMPERATURE, "45", {"unit_of_measurement": "°C"})
+    entry = await setup_manager(hass, miner_entries[2:], temperature_sensor=TEMPERATURE)
+    manager: PowerManager = entry.runtime_data
+    demand = manager.heat_limit_w
+    hass.states.async_set(TEMPERATURE, "unavailable")
+    await let_time_pass(hass, freezer, 5, miners)
+    assert manager.heat_limit_w == demand
+    issue_id = f"manager_bad_input_{entry.entry_id}_temperature"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
