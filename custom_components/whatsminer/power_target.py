@@ -27,6 +27,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
+from homeassistant.util import dt as dt_util
 
 from .api.miner import Control, Miner
 from .api.models import MinerSnapshot
@@ -60,6 +61,7 @@ class PowerTargetController:
         self.min_percent = DEFAULT_MIN_PERCENT
         self.percent_set: int | None = None
         self._deferred = False  # a target waits for the miner to mine again
+        self._mining_since: float | None = None  # seen mining without a break since
         self._observed: Observed | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         entry = coordinator.config_entry
@@ -162,8 +164,15 @@ class PowerTargetController:
         if snapshot is None or not self.coordinator.last_update_success:
             return
         observed = Observed.of(snapshot)
-        learned = learn_full_power(self.learned_full_w, snapshot, self.percent_set)
         mines = observed.mining and not observed.process_down
+        now = dt_util.utcnow().timestamp()
+        before = self._observed
+        if not mines:
+            self._mining_since = None
+        elif self._mining_since is None and before is not None:
+            self._mining_since = now  # seen starting: warm-up begins now
+        mining_for = None if self._mining_since is None else now - self._mining_since
+        learned = learn_full_power(self.learned_full_w, snapshot, self.percent_set, mining_for)
         reapply = self.target_w is not None and (
             (self._deferred and mines) or needs_reapply(self._observed, observed, self.percent_set)
         )

@@ -18,6 +18,8 @@ LIMITS = Limits(
     max_restart_writes_per_hour=4,
     start_margin_w=100,
     stop_delay_s=60,
+    start_delay_s=0,
+    stop_now_deficit_w=1e9,
 )
 NOW = 100_000.0
 
@@ -151,3 +153,25 @@ def test_negative_budget_is_zero() -> None:
 def test_writes_last_hour_counts_only_the_hour() -> None:
     m = miner("a", 25.0, restart_writes=(NOW - 4000, NOW - 100))
     assert m.writes_last_hour(NOW) == 1
+
+
+def test_start_waits_for_the_start_delay() -> None:
+    limits = Limits(start_delay_s=120, start_margin_w=100)
+    ms = [miner("a", 25.0), miner("b", 40.0)]
+    plan = allocate(5000, ms, limits, NOW)
+    assert plan.by_key()["a"].reason is Reason.START_DELAY and plan.surplus_since == NOW
+    plan = allocate(5000, ms, limits, NOW + 60, surplus_since=plan.surplus_since)
+    assert plan.by_key()["a"].action is Action.IDLE
+    plan = allocate(5000, ms, limits, NOW + 121, surplus_since=plan.surplus_since)
+    assert plan.by_key()["a"].action is Action.START
+    assert plan.by_key()["b"].action is Action.START  # one decision may start several
+    assert plan.surplus_since is None
+    plan = allocate(500, ms, limits, NOW + 200, surplus_since=NOW)
+    assert plan.surplus_since is None  # the surplus went away: start again from zero
+
+
+def test_large_deficit_stops_at_once() -> None:
+    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400)
+    ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
+    assert allocate(2800, ms, limits, NOW).by_key()["b"].action is Action.RUN
+    assert allocate(2500, ms, limits, NOW).by_key()["b"].action is Action.STOP

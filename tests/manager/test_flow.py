@@ -83,6 +83,7 @@ async def test_power_manager_options(
         "chip_temp_max": 90,
         "min_run_minutes": 20,
         "min_stop_minutes": 5,
+        "start_delay_minutes": 2,
         "max_restarts_per_hour": 2,
         "interval": 15,
         "manual_hold_minutes": 10,

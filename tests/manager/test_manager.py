@@ -23,7 +23,7 @@ BUDGET = "number.power_manager_budget"
 SURPLUS = "sensor.surplus"
 PRICE = "sensor.price"
 TEMPERATURE = "sensor.tank"
-QUICK = {"min_run_minutes": 0, "min_stop_minutes": 0}
+QUICK = {"min_run_minutes": 0, "min_stop_minutes": 0, "start_delay_minutes": 0}
 
 
 def _entity(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) -> str:
@@ -56,28 +56,30 @@ async def test_budget_goes_to_the_most_efficient_miner_first(
     miners: list[SimulatedMiner],
     miner_entries: list[MockConfigEntry],
 ) -> None:
-    """Below the three minima the least efficient miner stops after the stop delay; with a
-    large budget it starts again and the most efficient runs at full power."""
+    """With a large budget all run, the most efficient at full power first; a little below
+    the three minima the least efficient stops after the stop delay; far below, at once."""
     legacy, plus, hydro = miners
     entry = await setup_manager(hass, miner_entries, **QUICK)
     manager: PowerManager = entry.runtime_data
-    await _set_budget(hass, 5000)
-    await hass.async_block_till_done()
+    await _set_budget(hass, 20_000)
+    await let_time_pass(hass, freezer, 40, miners)
+    assert legacy.state.mining and plus.state.mining and hydro.state.mining
+    assert hydro.state.power_pct == plus.state.power_pct == legacy.state.power_pct == 100
+    assert float(hass.states.get("sensor.power_manager_unused_budget").state) > 5000
+    await _set_budget(hass, 6000)  # a little below the three minima: wait and see
+    await let_time_pass(hass, freezer, 5, miners)
     assert _actions(manager)["m20s_legacy"] == ("run", "stop_delay")
-    await let_time_pass(hass, freezer, 70, miners)
+    await let_time_pass(hass, freezer, 35, miners)
     assert not legacy.state.mining and plus.state.mining and hydro.state.mining
     assert hass.states.get("sensor.power_manager_miners_running").state == "2"
     assert hydro.state.power_pct > plus.state.power_pct == 50
-    allocated = float(hass.states.get("sensor.power_manager_allocated_power").state)
-    assert allocated == 5000
+    assert float(hass.states.get("sensor.power_manager_allocated_power").state) == 6000
     assert hass.states.get("sensor.power_manager_unused_budget").state == "0"
-    await _set_budget(hass, 20_000)
-    await let_time_pass(hass, freezer, 40, miners)
-    assert legacy.state.mining
-    assert hydro.state.power_pct == plus.state.power_pct == legacy.state.power_pct == 100
+    await _set_budget(hass, 1000)  # far below: the next stops at once
+    await let_time_pass(hass, freezer, 5, miners)
+    assert _actions(manager)["m30s_plus"] == ("stop", "below_minimum")
     attributes = hass.states.get("sensor.power_manager_allocated_power").attributes["miners"]
-    assert attributes["m20s_legacy"]["starts"] == 1 and attributes["m20s_legacy"]["stops"] == 1
-    assert float(hass.states.get("sensor.power_manager_unused_budget").state) > 5000
+    assert attributes["m20s_legacy"]["starts"] == 1 and attributes["m20s_legacy"]["stops"] == 2
 
 
 async def test_surplus_sensor_keeps_import_near_zero(
@@ -227,9 +229,7 @@ async def test_restart_writes_are_limited_per_hour(
     miner_entries: list[MockConfigEntry],
 ) -> None:
     """With one restart-causing write an hour, a miner stopped stays stopped for the hour."""
-    entry = await setup_manager(
-        hass, miner_entries[2:], max_restarts_per_hour=1, min_run_minutes=0, min_stop_minutes=0
-    )
+    entry = await setup_manager(hass, miner_entries[2:], max_restarts_per_hour=1, **QUICK)
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 0)
     await let_time_pass(hass, freezer, 70, miners)
@@ -247,7 +247,7 @@ async def test_minimum_run_time(
     miner_entries: list[MockConfigEntry],
 ) -> None:
     """A miner the manager started keeps running at its minimum for the minimum run time."""
-    entry = await setup_manager(hass, miner_entries[2:], min_run_minutes=5, min_stop_minutes=0)
+    entry = await setup_manager(hass, miner_entries[2:], **{**QUICK, "min_run_minutes": 5})
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 0)
     await let_time_pass(hass, freezer, 70, miners)
@@ -325,7 +325,7 @@ async def test_diagnostics_show_the_last_decisions(
     miner_entries: list[MockConfigEntry],
 ) -> None:
     """Decisions with their reasons, bounded in number."""
-    entry = await setup_manager(hass, miner_entries[2:])
+    entry = await setup_manager(hass, miner_entries[2:], **QUICK)
     await _set_budget(hass, 4000)
     await let_time_pass(hass, freezer, 300, miners, step=5)
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)  # type: ignore[arg-type]

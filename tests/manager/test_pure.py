@@ -70,6 +70,8 @@ def test_learning_needs_warm_full_power() -> None:
     assert warmed_up(snap(power_w=3400, elapsed_s=700))
     assert not warmed_up(snap(power_w=3400, elapsed_s=10))
     assert not warmed_up(snap(power_w=3400, mining=False))
+    assert not warmed_up(snap(power_w=3400, elapsed_s=7000), mining_for_s=30)  # just started
+    assert warmed_up(snap(power_w=3400, elapsed_s=7000), mining_for_s=700)
     assert learn_full_power(5.0, snap(power_w=None, upfreq_complete=True), None) == 5.0
 
 

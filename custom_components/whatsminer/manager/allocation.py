@@ -10,7 +10,10 @@ The rules, in the order they are applied:
 3. Whole miners start and stop only when the budget crosses their minimum (the lowest power
    they run stably at): a stopped miner starts when the budget left after the running
    miners' minima holds its own minimum plus a margin; running miners stop, least efficient
-   first, when the budget has stayed below the sum of their minima for `stop_delay_s`.
+   first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
+   once when it falls short by `stop_now_deficit_w` or more: that would be grid import). A
+   start waits until the budget has held the extra miner for `start_delay_s`, so a gap
+   between two clouds does not start a miner only to stop it again.
    Starts and stops respect a minimum run time, a minimum stop time and a limit on
    restart-causing writes per hour.
 4. The budget above the running miners' minima goes, in efficiency order, to each running
@@ -48,6 +51,7 @@ class Reason(StrEnum):
     MIN_STOP_TIME = "min_stop_time"  # would start, but has not been stopped long enough
     RESTART_LIMIT = "restart_limit"  # would start/stop, but the hourly write limit is reached
     STOP_DELAY = "stop_delay"  # below the minima, waiting for the stop delay
+    START_DELAY = "start_delay"  # the budget holds it, waiting for the start delay
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,7 +62,9 @@ class Limits:
     min_stop_s: float = 600.0
     max_restart_writes_per_hour: int = 4
     start_margin_w: float = 150.0
-    stop_delay_s: float = 60.0
+    start_delay_s: float = 240.0
+    stop_delay_s: float = 30.0
+    stop_now_deficit_w: float = 400.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +113,7 @@ class Plan:
     unused_w: float
     miners: tuple[MinerPlan, ...]
     deficit_since: float | None  # the budget is below the running miners' minima since
+    surplus_since: float | None = None  # the budget holds one more miner since
 
     @property
     def running(self) -> int:
@@ -155,6 +162,7 @@ def allocate(
     now: float,
     *,
     deficit_since: float | None = None,
+    surplus_since: float | None = None,
 ) -> Plan:
     """Decide which miners run and at what power, for `budget_w` watts in total."""
     budget = max(0.0, budget_w)
@@ -182,7 +190,8 @@ def allocate(
     floor = sum(m.floor_w for m in running)
     if budget < floor:
         deficit_since = now if deficit_since is None else deficit_since
-        if now - deficit_since >= limits.stop_delay_s:
+        short = floor - budget >= limits.stop_now_deficit_w
+        if short or now - deficit_since >= limits.stop_delay_s:
             for miner in reversed(list(running)):  # least efficient first
                 if budget >= floor:
                     break
@@ -203,8 +212,10 @@ def allocate(
     else:
         deficit_since = None
 
-    # Starts: the budget left over holds one more miner's minimum (plus a margin).
+    # Starts: the budget left over holds one more miner's minimum (plus a margin), and has
+    # held it for the start delay.
     starting: set[str] = set()
+    held = False
     for miner in stopped:
         if miner.key in plans:
             continue
@@ -217,9 +228,18 @@ def allocate(
         if (why := _may_start(miner, limits, now)) is not None:
             plans[miner.key] = MinerPlan(key=miner.key, action=Action.IDLE, reason=why)
             continue
+        held = True
+        surplus_since = now if surplus_since is None else surplus_since
+        if now - surplus_since < limits.start_delay_s:
+            plans[miner.key] = MinerPlan(
+                key=miner.key, action=Action.IDLE, reason=Reason.START_DELAY
+            )
+            continue
         starting.add(miner.key)
         running.append(miner)
         floor += miner.floor_w
+    if not held or starting:
+        surplus_since = None  # after a start, the next one waits for the surplus again
 
     # Power: every running miner gets its minimum, the rest goes in efficiency order.
     extra = budget - floor
@@ -244,4 +264,5 @@ def allocate(
         unused_w=max(0.0, budget - allocated),
         miners=tuple(plans[m.key] for m in miners),
         deficit_since=deficit_since,
+        surplus_since=surplus_since,
     )

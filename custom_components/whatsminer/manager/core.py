@@ -35,8 +35,8 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import (
+    async_call_later,
     async_track_state_change_event,
     async_track_time_interval,
 )
@@ -63,6 +63,7 @@ from .const import (
     CONF_PRICE_SENSOR,
     CONF_PRICE_STOP_ABOVE,
     CONF_RESERVE,
+    CONF_START_DELAY,
     CONF_SURPLUS_SENSOR,
     CONF_SURPLUS_SIGN,
     CONF_TEMPERATURE_SENSOR,
@@ -74,6 +75,7 @@ from .const import (
     DEFAULT_MIN_RUN_MIN,
     DEFAULT_MIN_STOP_MIN,
     DEFAULT_RESERVE_W,
+    DEFAULT_START_DELAY_MIN,
     DEFAULT_TARGET_TEMP_C,
     HEAT_MIN_INTERVAL_S,
     MAX_BUDGET_W,
@@ -96,6 +98,7 @@ MANUAL_KEYS = (
     "power_mode",
 )
 COOLING_FACTOR = 0.8  # the heat demand shrinks by this while a chip is too hot
+MIN_GAP_S = 2.0  # between two decisions asked for by inputs
 
 
 @dataclass(slots=True)
@@ -135,7 +138,10 @@ class PowerManager:
         self.managed = True
         self.budget_number_w: float = (
             MAX_BUDGET_W
-            if self.config.get(CONF_SURPLUS_SENSOR) or self.config.get(CONF_PRICE_SENSOR)
+            if any(
+                self.config.get(key)
+                for key in (CONF_SURPLUS_SENSOR, CONF_PRICE_SENSOR, CONF_TEMPERATURE_SENSOR)
+            )
             else 0.0
         )
         self.heating = bool(self.config.get(CONF_TEMPERATURE_SENSOR))
@@ -154,14 +160,11 @@ class PowerManager:
         self._manual_entities: dict[str, str] = {}  # entity id -> miner key
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._debouncer = Debouncer(
-            hass,
-            LOGGER,
-            cooldown=2.0,
-            immediate=True,
-            function=self.async_evaluate,
-            background=True,
-        )
+        # Decisions asked for by inputs: one at a time, at least MIN_GAP_S apart.
+        self._running = False
+        self._again = False
+        self._last_run: float | None = None
+        self._unsub_later: CALLBACK_TYPE | None = None
 
     # Configuration
 
@@ -171,6 +174,7 @@ class PowerManager:
         return Limits(
             min_run_s=60.0 * self.config.get(CONF_MIN_RUN, DEFAULT_MIN_RUN_MIN),
             min_stop_s=60.0 * self.config.get(CONF_MIN_STOP, DEFAULT_MIN_STOP_MIN),
+            start_delay_s=60.0 * self.config.get(CONF_START_DELAY, DEFAULT_START_DELAY_MIN),
             max_restart_writes_per_hour=int(
                 self.config.get(CONF_MAX_RESTARTS, DEFAULT_MAX_RESTARTS)
             ),
@@ -206,7 +210,9 @@ class PowerManager:
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        self._debouncer.async_shutdown()
+        if self._unsub_later is not None:
+            self._unsub_later()
+            self._unsub_later = None
         for role in list(self.problems):
             self._clear_problem(role)
 
@@ -219,7 +225,33 @@ class PowerManager:
     @callback
     def async_request_evaluate(self) -> None:
         """Decide again soon (entities call this when the user changes something)."""
-        self.hass.async_create_task(self._debouncer.async_call(), eager_start=True)
+        if self._running:
+            self._again = True
+            return
+        now = dt_util.utcnow().timestamp()
+        if self._last_run is not None and now - self._last_run < MIN_GAP_S:
+            if self._unsub_later is None:
+                wait = MIN_GAP_S - (now - self._last_run)
+                self._unsub_later = async_call_later(self.hass, wait, self._async_later)
+            return
+        self.entry.async_create_task(
+            self.hass, self._async_run(), "whatsminer power manager decision"
+        )
+
+    @callback
+    def _async_later(self, _now: Any) -> None:
+        self._unsub_later = None
+        self.async_request_evaluate()
+
+    async def _async_run(self) -> None:
+        self._running = True
+        try:
+            await self.async_evaluate()
+        finally:
+            self._running = False
+        if self._again:
+            self._again = False
+            self.async_request_evaluate()
 
     @callback
     def _async_input_changed(self, _event: Event[Any]) -> None:
@@ -424,6 +456,7 @@ class PowerManager:
     async def async_evaluate(self) -> None:
         """Decide once and carry the decision out."""
         now = dt_util.utcnow().timestamp()
+        self._last_run = now
         miners = self.loaded_miners()
         inputs = self._inputs(miners, now)
         full_w = sum(i.full_power_w for i in inputs if i.available and not i.manual)
@@ -460,6 +493,7 @@ class PowerManager:
             self.limits,
             now,
             deficit_since=self.plan.deficit_since if self.plan else None,
+            surplus_since=self.plan.surplus_since if self.plan else None,
         )
         self.plan = plan
         by_key = {m.key: m for m in miners}

@@ -42,6 +42,7 @@ from .const import (
     CONF_PRICE_SENSOR,
     CONF_PRICE_STOP_ABOVE,
     CONF_RESERVE,
+    CONF_START_DELAY,
     CONF_SURPLUS_SENSOR,
     CONF_SURPLUS_SIGN,
     CONF_TEMPERATURE_SENSOR,
@@ -52,6 +53,7 @@ from .const import (
     DEFAULT_MIN_RUN_MIN,
     DEFAULT_MIN_STOP_MIN,
     DEFAULT_RESERVE_W,
+    DEFAULT_START_DELAY_MIN,
 )
 
 DEFAULT_NAME = "Power manager"
@@ -119,6 +121,9 @@ def _schema(*, options: bool) -> vol.Schema:
             {
                 vol.Required(CONF_MIN_RUN, default=DEFAULT_MIN_RUN_MIN): _number(0, 240, "min"),
                 vol.Required(CONF_MIN_STOP, default=DEFAULT_MIN_STOP_MIN): _number(0, 240, "min"),
+                vol.Required(CONF_START_DELAY, default=DEFAULT_START_DELAY_MIN): _number(
+                    0, 120, "min"
+                ),
                 vol.Required(CONF_MAX_RESTARTS, default=DEFAULT_MAX_RESTARTS): _number(1, 60),
                 vol.Required(CONF_INTERVAL, default=DEFAULT_INTERVAL_S): _number(2, 600, "s"),
                 vol.Required(CONF_MANUAL_HOLD, default=DEFAULT_MANUAL_HOLD_MIN): _number(

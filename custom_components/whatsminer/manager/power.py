@@ -40,18 +40,27 @@ def watts_for(percent: int, full_power_w: float) -> float:
     return full_power_w * percent / 100.0
 
 
-def warmed_up(snapshot: MinerSnapshot) -> bool:
-    """Whether the readings show the miner's steady state (tuning over)."""
+def warmed_up(snapshot: MinerSnapshot, mining_for_s: float | None = None) -> bool:
+    """Whether the readings show the miner's steady state (tuning over).
+
+    `mining_for_s`: how long the caller has seen it mining without a break; the mining
+    process's own run time does not restart when only hashing was switched off and on.
+    """
     summary = snapshot.summary
     if snapshot.process_down or not snapshot.mining:
         return False
     if summary.upfreq_complete is not None:
         return summary.upfreq_complete
+    if mining_for_s is not None:
+        return mining_for_s >= WARM_AFTER_S
     return summary.elapsed_s is not None and summary.elapsed_s >= WARM_AFTER_S
 
 
 def learn_full_power(
-    learned_w: float | None, snapshot: MinerSnapshot, percent_in_force: int | None
+    learned_w: float | None,
+    snapshot: MinerSnapshot,
+    percent_in_force: int | None,
+    mining_for_s: float | None = None,
 ) -> float | None:
     """The full power after this snapshot, when it shows the miner warm and steady.
 
@@ -60,7 +69,7 @@ def learn_full_power(
     manager holds the miner below full power.
     """
     power = snapshot.summary.power_w
-    if power is None or power <= 0 or not warmed_up(snapshot):
+    if power is None or power <= 0 or not warmed_up(snapshot, mining_for_s):
         return learned_w
     if percent_in_force is None or percent_in_force == 100:
         sample = float(power)
