@@ -98,6 +98,8 @@ class Tally:
     stops: list[int] = field(default_factory=list)
     was_mining: list[bool] | None = None
     series: list[tuple[int, float, float, float, list[float]]] = field(default_factory=list)
+    lag_import_wh: float = 0.0  # import in the step where the surplus fell (no one can react)
+    last_available: float = 0.0
 
     def add(
         self,
@@ -116,6 +118,9 @@ class Tally:
         self.used_wh += min(total, available) * hours
         grid_import = max(0.0, total - available)
         self.import_wh += grid_import * hours
+        if available < self.last_available - 200:
+            self.lag_import_wh += grid_import * hours
+        self.last_available = available
         self.hashes_th += sum(hashrates) * self.step_s
         if self.was_mining is None:
             self.was_mining = list(mining)
@@ -144,6 +149,7 @@ class Tally:
             "import_share_of_mining_pct": round(100 * self.import_wh / self.mining_wh, 2)
             if self.mining_wh
             else 0.0,
+            "import_in_first_step_of_a_drop_kwh": round(self.lag_import_wh / 1000, 3),
             "hashes_eh": round(self.hashes_th * 1e12 / 1e18, 3),
             "starts": list(self.starts),
             "stops": list(self.stops),

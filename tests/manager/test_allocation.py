@@ -175,3 +175,24 @@ def test_large_deficit_stops_at_once() -> None:
     ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
     assert allocate(2800, ms, limits, NOW).by_key()["b"].action is Action.RUN
     assert allocate(2500, ms, limits, NOW).by_key()["b"].action is Action.STOP
+
+
+def test_a_smaller_miner_that_fits_keeps_running() -> None:
+    """When the most efficient miner's minimum no longer fits, a smaller one that does stays."""
+    limits = Limits(stop_delay_s=0)
+    ms = [
+        miner("big", 25.0, mining=True, full=5600.0, minimum=2800.0),
+        miner("small", 35.0, mining=True),
+    ]
+    plan = allocate(2400, ms, limits, NOW)
+    assert actions(plan) == {"big": (Action.STOP, 0.0), "small": (Action.RUN, 2400.0)}
+
+
+def test_large_deficit_overrides_the_minimum_run_time_not_the_write_limit() -> None:
+    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400, min_run_s=600)
+    fresh = miner("a", 25.0, mining=True, last_start=NOW - 10)
+    plan = allocate(1400, [fresh], limits, NOW, deficit_since=NOW - 100)
+    assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
+    assert allocate(0, [fresh], limits, NOW).by_key()["a"].action is Action.STOP
+    busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)
+    assert allocate(0, [busy], limits, NOW).by_key()["a"].reason is Reason.RESTART_LIMIT

@@ -246,7 +246,8 @@ async def test_minimum_run_time(
     miners: list[SimulatedMiner],
     miner_entries: list[MockConfigEntry],
 ) -> None:
-    """A miner the manager started keeps running at its minimum for the minimum run time."""
+    """A miner the manager started keeps running at its minimum for the minimum run time,
+    unless that would import a lot."""
     entry = await setup_manager(hass, miner_entries[2:], **{**QUICK, "min_run_minutes": 5})
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 0)
@@ -254,10 +255,13 @@ async def test_minimum_run_time(
     await _set_budget(hass, 20_000)
     await let_time_pass(hass, freezer, 20, miners)
     assert miners[2].state.mining
-    await _set_budget(hass, 0)
+    await _set_budget(hass, 2500)  # a little below its minimum
     await let_time_pass(hass, freezer, 90, miners)
     assert _actions(manager)["m56s_hydro"] == ("run", "min_run_time")
     assert miners[2].state.mining
+    await _set_budget(hass, 0)  # far below: the minimum run time gives way
+    await let_time_pass(hass, freezer, 10, miners)
+    assert not miners[2].state.mining
 
 
 async def test_price_stops_and_runs_at_full_power(

@@ -11,7 +11,8 @@ The rules, in the order they are applied:
    they run stably at): a stopped miner starts when the budget left after the running
    miners' minima holds its own minimum plus a margin; running miners stop, least efficient
    first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
-   once when it falls short by `stop_now_deficit_w` or more: that would be grid import). A
+   once when it falls short by `stop_now_deficit_w` or more: that would be grid import, so
+   then even the minimum run time gives way; the hourly write limit never does). A
    start waits until the budget has held the extra miner for `start_delay_s`, so a gap
    between two clouds does not start a miner only to stop it again.
    Starts and stops respect a minimum run time, a minimum stop time and a limit on
@@ -192,19 +193,29 @@ def allocate(
         deficit_since = now if deficit_since is None else deficit_since
         short = floor - budget >= limits.stop_now_deficit_w
         if short or now - deficit_since >= limits.stop_delay_s:
-            for miner in reversed(list(running)):  # least efficient first
-                if budget >= floor:
-                    break
-                if not miner.can_switch:
+            # Keep what must keep running, then, most efficient first, what still fits.
+            kept: list[MinerInput] = []
+            for miner in running:
+                why = _may_stop(miner, limits, now) if miner.can_switch else Reason.BUDGET
+                if why is Reason.MIN_RUN_TIME and short:
+                    why = None  # the minimum run time gives way to a large grid import
+                if why is not None:
+                    kept.append(miner)
+                    if why is not Reason.BUDGET:
+                        stop_reason[miner.key] = why
+            left = budget - sum(m.floor_w for m in kept)
+            for miner in running:
+                if miner in kept:
                     continue
-                if (why := _may_stop(miner, limits, now)) is not None:
-                    stop_reason[miner.key] = why
+                if miner.floor_w <= left:
+                    kept.append(miner)
+                    left -= miner.floor_w
                     continue
-                running.remove(miner)
-                floor -= miner.floor_w
                 plans[miner.key] = MinerPlan(
                     key=miner.key, action=Action.STOP, reason=Reason.BELOW_MINIMUM
                 )
+            running = [m for m in running if m in kept]
+            floor = sum(m.floor_w for m in running)
         else:
             stop_reason = {m.key: Reason.STOP_DELAY for m in running}
         if budget >= floor:

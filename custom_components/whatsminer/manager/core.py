@@ -157,6 +157,7 @@ class PowerManager:
         self.records: dict[str, MinerRecord] = {}
         self.problems: dict[str, str] = {}  # input role -> problem
         self._last_good: dict[str, float] = {}
+        self._draw_at_reading: float | None = None  # the managed draw when the meter read
         self._manual_entities: dict[str, str] = {}  # entity id -> miner key
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -254,8 +255,22 @@ class PowerManager:
             self.async_request_evaluate()
 
     @callback
-    def _async_input_changed(self, _event: Event[Any]) -> None:
+    def _async_input_changed(self, event: Event[Any]) -> None:
+        if event.data.get("entity_id") == self.config.get(CONF_SURPLUS_SENSOR):
+            # The meter's reading contains what the miners drew when it was taken; a decision
+            # made later, after a write but before the next reading, must add back that draw
+            # and not the new one (else each such decision would add the change again).
+            self._draw_at_reading = self._current_draw()
         self.async_request_evaluate()
+
+    def _current_draw(self) -> float:
+        now = dt_util.utcnow().timestamp()
+        return sum(
+            self._draw(m)
+            for m in self.loaded_miners()
+            if m.key in self.records
+            and not ((until := self.records[m.key].manual_until) and until > now)
+        )
 
     @callback
     def _async_tick(self, _now: Any) -> None:
@@ -465,7 +480,9 @@ class PowerManager:
         price = self._read("price", self.config.get(CONF_PRICE_SENSOR), power=False)
         surplus_problem = "surplus" in self.problems
         sign = SurplusSign(self.config.get(CONF_SURPLUS_SIGN, SurplusSign.EXPORT_POSITIVE))
-        draw = sum(self._draw(m) for m, i in zip(miners, inputs, strict=True) if not i.manual)
+        draw = self._draw_at_reading
+        if draw is None:
+            draw = sum(self._draw(m) for m, i in zip(miners, inputs, strict=True) if not i.manual)
         budget, reason = compute_budget(
             BudgetInputs(
                 budget_w=self.budget_number_w,
