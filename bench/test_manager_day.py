@@ -208,8 +208,11 @@ def _start_of_day(freezer: FrozenDateTimeFactory) -> None:
 FROM_H = float(os.environ.get("BENCH_MANAGER_FROM_H", "0"))  # debugging: start later
 
 
+SEED = int(os.environ.get("BENCH_MANAGER_SEED", "2026"))  # another day: another seed
+
+
 def _samples() -> list[Sample]:
-    samples = [s for s in day() if s.t >= FROM_H * 3600]
+    samples = [s for s in day(SEED) if s.t >= FROM_H * 3600]
     return samples[: int(HOURS * 3600 / STEP_S)]
 
 
@@ -356,7 +359,8 @@ async def test_heating(
 def test_report() -> None:
     """Write bench/results/manager_day.json and print the comparison."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    write_csv(day(), RESULTS / "manager_day_curve.csv")
+    write_csv(day(SEED), RESULTS / "manager_day_curve.csv")
+    REPORT["seed"] = SEED
     (RESULTS / "manager_day.json").write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
     keys = [
         "available_kwh",

@@ -20,11 +20,11 @@ CONF_MAX_RESTARTS: Final = "max_restarts_per_hour"
 CONF_INTERVAL: Final = "interval"  # seconds between decisions
 CONF_MANUAL_HOLD: Final = "manual_hold_minutes"
 
-DEFAULT_RESERVE_W: Final = 100
+DEFAULT_RESERVE_W: Final = 50
 DEFAULT_CHIP_TEMP_MAX_C: Final = 95
 DEFAULT_MIN_RUN_MIN: Final = 10
 DEFAULT_MIN_STOP_MIN: Final = 5
-DEFAULT_START_DELAY_MIN: Final = 4
+DEFAULT_START_DELAY_MIN: Final = 5
 DEFAULT_MAX_RESTARTS: Final = 4
 DEFAULT_INTERVAL_S: Final = 10
 DEFAULT_MANUAL_HOLD_MIN: Final = 30
