@@ -15,8 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 
 
-def import_client() -> type[Any]:
-    """WhatsMinerClient, imported without the integration's __init__ (which needs HA).
+def _api_package() -> None:
+    """Make `custom_components.whatsminer.api` importable without the integration's __init__.
 
     The client is a plain asyncio library (architecture.md): only its own package is loaded,
     so the benchmark environment needs no Home Assistant.
@@ -27,17 +27,39 @@ def import_client() -> type[Any]:
         pkg = types.ModuleType("custom_components.whatsminer")
         pkg.__path__ = [str(REPO / "custom_components" / "whatsminer")]
         sys.modules["custom_components.whatsminer"] = pkg
+
+
+def import_client() -> type[Any]:
+    """WhatsMinerClient (API v2), imported without Home Assistant."""
+    _api_package()
     from custom_components.whatsminer.api.v2.client import WhatsMinerClient
 
     return WhatsMinerClient
 
 
+def import_miner_api() -> Any:
+    """The `custom_components.whatsminer.api.miner` module (Miner, create_miner, ...)."""
+    _api_package()
+    from custom_components.whatsminer.api import miner
+
+    return miner
+
+
 class SimProcess:
     """bench/simserver.py in a child process, pinned to its own CPU when there are two."""
 
-    def __init__(self, miners: int, *, cpu: int | None = None, profile: str = "m30s_plus") -> None:
+    def __init__(
+        self,
+        miners: int,
+        *,
+        cpu: int | None = None,
+        profile: str = "m30s_plus",
+        api: str | None = None,
+    ) -> None:
         cmd = [sys.executable, str(REPO / "bench" / "simserver.py"), "--miners", str(miners)]
         cmd += ["--profile", profile]
+        if api is not None:
+            cmd += ["--api", api]
         if cpu is not None:
             cmd += ["--cpu", str(cpu)]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -46,7 +68,8 @@ class SimProcess:
         )
         hello = self._read()
         self.host: str = hello["host"]
-        self.ports: list[int] = hello["ports"]
+        self.ports: list[int] = hello["ports"]  # API v2 (4028)
+        self.v3_ports: list[int] = hello["v3_ports"]  # API v3 (4433), on v3 firmware
         self.macs: list[str] = hello["macs"]
 
     def _read(self) -> dict[str, Any]:
@@ -57,11 +80,14 @@ class SimProcess:
         data: dict[str, Any] = json.loads(line)
         return data
 
-    def counters(self) -> dict[str, Any]:
+    def request(self, line: str) -> dict[str, Any]:
         assert self.proc.stdin is not None
-        self.proc.stdin.write("counters\n")
+        self.proc.stdin.write(f"{line}\n")
         self.proc.stdin.flush()
         return self._read()
+
+    def counters(self) -> dict[str, Any]:
+        return self.request("counters")
 
     def close(self) -> None:
         if self.proc.poll() is None:

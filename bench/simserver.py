@@ -5,6 +5,7 @@ line `{"host": ..., "ports": [...], "pid": ...}` once the miners listen, then an
 stdin, one JSON line each:
 
 - `counters`: the simulator's counters summed over every miner, plus this process's CPU time
+- `forget_tokens`: drop every miner's issued v2 tokens (between repeated write measurements)
 - `quit`: stop the miners and exit
 
 The simulator's own counters are the source of truth for connections, bytes and tokens: they
@@ -49,18 +50,19 @@ def totals(sim: MinerSimulator) -> dict[str, Any]:
     return out
 
 
-async def serve(miners: int, profile: str, cpu: int | None) -> None:
+async def serve(miners: int, profile: str, cpu: int | None, api: str | None) -> None:
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     async with MinerSimulator(
-        count=miners, profile=profile, host="127.0.0.1", base_port=0, password="admin"
+        count=miners, profile=profile, host="127.0.0.1", base_port=0, password="admin", api=api
     ) as sim:
         hello = {
             "host": "127.0.0.1",
             "ports": [m.port for m in sim.miners],
+            "v3_ports": [m.v3_port for m in sim.miners],
             "macs": [m.state.mac for m in sim.miners],
             "pid": os.getpid(),
         }
@@ -68,6 +70,10 @@ async def serve(miners: int, profile: str, cpu: int | None) -> None:
         while line := (await reader.readline()).decode().strip():
             if line == "counters":
                 print(json.dumps(totals(sim)), flush=True)
+            elif line == "forget_tokens":  # free the token slots (32 per address, spec 5.1)
+                for miner in sim.miners:
+                    miner.forget_tokens()
+                print(json.dumps({"ok": True}), flush=True)
             elif line == "quit":
                 break
             else:
@@ -79,8 +85,9 @@ def main() -> None:
     parser.add_argument("--miners", type=int, required=True)
     parser.add_argument("--profile", default="m30s_plus")
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU")
+    parser.add_argument("--api", choices=("v2", "v3"), default=None, help="firmware generation")
     args = parser.parse_args()
-    asyncio.run(serve(args.miners, args.profile, args.cpu))
+    asyncio.run(serve(args.miners, args.profile, args.cpu, args.api))
 
 
 if __name__ == "__main__":

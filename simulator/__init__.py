@@ -1,4 +1,4 @@
-"""A stateful fake WhatsMiner (API v2.0.5) for tests, the demo and the benchmark.
+"""Stateful fake WhatsMiners (API v2.0.5 and API v3 firmware) for tests, demo and benchmarks.
 
 Held against the protocol spec, never against our client: nothing here imports the
 integration or its client.

@@ -1,7 +1,10 @@
-"""CLI: python -m simulator --miners N [--host H] [--port P] [--model M] [--password PW].
+"""CLI: python -m simulator --miners N [--api v2|v3] [--host H] [--port P] [--v3-port P3]
+[--model M] [--password PW].
 
 Each miner's MAC and serial follow from --seed, which defaults to the first port, so
 simulators started as separate processes on different ports are different miners.
+With --api v3 each miner also serves API v3 on consecutive ports from --v3-port, and
+--password is its `super` password (as well as the v2 admin one).
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default="m30s_plus", choices=sorted(PROFILES))
     parser.add_argument("--password", default="admin")
     parser.add_argument(
+        "--api", choices=("v2", "v3"), default=None, help="firmware generation (default: model's)"
+    )
+    parser.add_argument("--v3-port", type=int, default=4433, help="v3 port of the first miner")
+    parser.add_argument(
         "--seed", type=int, default=None, help="identity of the first miner (default: its port)"
     )
     args = parser.parse_args(argv)
@@ -37,12 +44,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
     """Run the miners, print one line per miner, return once `stop` is set."""
     sim = MinerSimulator(
-        args.miners, args.model, args.host, args.port, args.password, seed=args.seed
+        args.miners,
+        args.model,
+        args.host,
+        args.port,
+        args.password,
+        seed=args.seed,
+        api=args.api,
+        v3_base_port=args.v3_port,
     )
     async with sim:
         for miner in sim.miners:
+            v3 = f" v3_port={miner.v3_port}" if miner.state.v3 else ""
             print(
-                f"model={miner.profile.model} address={miner.host} port={miner.port} "
+                f"model={miner.profile.model} address={miner.host} port={miner.port}{v3} "
                 f"password={miner.state.password} mac={miner.state.mac}",
                 flush=True,
             )

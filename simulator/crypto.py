@@ -26,6 +26,21 @@ def new_salt() -> str:
     return "".join(secrets.choice(SALT_ALPHABET) for _ in range(8))
 
 
+def seeded_salt(seed: int) -> str:
+    """A stable 8-character salt per miner identity (the API v3 device salt)."""
+    digest = hashlib.sha256(f"salt{seed}".encode()).digest()
+    return "".join(SALT_ALPHABET[b % len(SALT_ALPHABET)] for b in digest[:8])
+
+
+def v3_digest(cmd: str, password: str, salt: str, ts: int) -> bytes:
+    """API v3 (spec 3.3): SHA-256 of cmd + password + salt + ts, the AES key of its params."""
+    return hashlib.sha256(f"{cmd}{password}{salt}{ts}".encode()).digest()
+
+
+def v3_token(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()[:8]
+
+
 @functools.lru_cache(maxsize=256)
 def aes_key(password: str, salt: str) -> bytes:
     """SHA-256 of the md5-crypt key, as 32 raw bytes."""

@@ -6,19 +6,20 @@ import asyncio
 from dataclasses import dataclass
 import json
 import random
-import socket
 from typing import Any
 
 from . import crypto
 from .blobs import log_archive, next_firmware
 from .clock import SimClock
 from .envelopes import OK_MSG, Json, cgminer, flat, joined
+from .listener import Listener
 from .physics import Reading, compute
-from .profiles import Profile
+from .profiles import V3_DEFAULT_FW, V3_FIRMWARE_MARKER, Profile
 from .reads import CGMINER_READS, DAEMON_READS, ReadContext, get_miner_info
 from .render import dumps, render
 from .state import FACTORY_PASSWORD, FACTORY_SALT, Counters, Faults, MinerState, Quirk, Timing
 from .tokens import TokenTable
+from .v3 import V3Server
 from .writes import ALL_WRITES, WRITES, CommandError
 
 SOCKET_FAILED = "Socket connect failed: Connection refused\n"
@@ -50,11 +51,14 @@ class SimulatedMiner:
         seed: int = 0,
         timing: Timing | None = None,
         trailing_nul: bool | None = None,
+        v3: bool | None = None,
+        v3_port: int = 0,
     ) -> None:
+        """`v3`: run API v3 firmware (default: what the profile ships with); `password` is
+        then the v3 `super` password as well as the v2 admin one."""
         self.profile = profile
         self.clock = clock
         self.host = host
-        self.port = port
         self.timing = timing or Timing()
         self.rng = random.Random(seed)
         now = clock.now()
@@ -69,7 +73,10 @@ class SimulatedMiner:
             power_limit_w=profile.max_power_limit_w,
             password=password,
             salt=FACTORY_SALT if password == FACTORY_PASSWORD else crypto.new_salt(),
+            v3=profile.v3 if v3 is None else v3,
+            device_salt=crypto.seeded_salt(seed),
         )
+        self.state.accounts["super"] = password
         self.state.reading = self.reading
         nul = profile.legacy if trailing_nul is None else trailing_nul
         self.faults = Faults(quirks={Quirk.TRAILING_NUL} if nul else set())
@@ -77,11 +84,21 @@ class SimulatedMiner:
         self.counters = Counters()
         self.tokens = TokenTable(self.timing.token_lifetime_s)
         self._running = False
-        self._sock: socket.socket | None = None
-        self._server: asyncio.Server | None = None
-        self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._v2 = Listener(host, port, self._handle, self._spawn)
+        self._v3 = Listener(host, v3_port, self._handle_v3, self._spawn)
+        self.v3_server = V3Server(self)
         self._reopen: asyncio.TimerHandle | None = None
+
+    @property
+    def port(self) -> int:
+        """The v2 port (4028 semantics)."""
+        return self._v2.port
+
+    @property
+    def v3_port(self) -> int:
+        """The API v3 port (4433 semantics); listening only while on v3 firmware."""
+        return self._v3.port
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -98,15 +115,11 @@ class SimulatedMiner:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        for server in self._servers:
-            server.close()
-            server.close_clients()
-        await asyncio.gather(*(s.wait_closed() for s in self._servers))
-        self._servers.clear()
+        await asyncio.gather(self._v2.shutdown(), self._v3.shutdown())
 
     @property
     def listening(self) -> bool:
-        return self._sock is not None
+        return self._v2.is_open
 
     def now(self) -> float:
         return self.clock.now()
@@ -118,38 +131,11 @@ class SimulatedMiner:
             self._reopen = None
         rebooting_for = self.state.reboot_until - self.now()
         want = self._running and not self.faults.offline and rebooting_for <= 0
-        if want and self._sock is None:
-            self._open()
-        elif not want and self._sock is not None:
-            self._close()
+        self._v2.want(want)
+        self._v3.want(want and self.state.v3)
         if self._running and rebooting_for > 0 and not self.clock.frozen:
             loop = asyncio.get_running_loop()
             self._reopen = loop.call_later(rebooting_for + 0.01, self._sync_listener)
-
-    def _open(self) -> None:
-        sock = socket.create_server((self.host, self.port), backlog=128)
-        sock.setblocking(False)
-        self.port = sock.getsockname()[1]
-        self._sock = sock
-        self._spawn(self._serve(sock))
-
-    async def _serve(self, sock: socket.socket) -> None:
-        if self._sock is not sock:
-            return
-        server = await asyncio.start_server(self._handle, sock=sock)
-        self._servers.append(server)
-        if self._sock is sock:
-            self._server = server
-        else:
-            server.close()
-
-    def _close(self) -> None:
-        sock, self._sock = self._sock, None
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        elif sock is not None:
-            sock.close()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -163,7 +149,13 @@ class SimulatedMiner:
             self.state.stopped_at = self.now()
         self.state.btminer_start_at = self.now() + self.timing.btminer_restart_s
         self.state.btminer_stopped = False
-        self.state.booted_fast = self.state.fast_boot
+        self._new_btminer_run()
+
+    def _new_btminer_run(self) -> None:
+        """A btminer start: fast boot and a saved power target apply, the percentage is lost."""
+        s = self.state
+        s.booted_fast = s.fast_boot
+        s.power_pct, s.power_ramp, s.live_target_w = 100.0, None, s.power_target_w
 
     def reboot(self) -> None:
         s, now = self.state, self.now()
@@ -172,14 +164,25 @@ class SimulatedMiner:
         s.reboot_until = s.boot_at = now + self.timing.reboot_s
         s.btminer_start_at = s.reboot_until + self.timing.btminer_restart_s
         s.btminer_stopped = not s.btminer_init
-        s.booted_fast = s.fast_boot
         s.mining, s.mineroff_reason, s.preheat_started_at = True, "", None
-        s.power_ramp = None
+        self._new_btminer_run()
         self.tokens.clear()
+        self.v3_server.drop_all()
         self._sync_listener()
 
     def forget_tokens(self) -> None:
         self.tokens.clear()
+
+    def install_firmware(self, image: bytes) -> None:
+        """Flash `image` and reboot into it. An image carrying V3_FIRMWARE_MARKER is API v3
+        firmware: after the reboot the v3 port answers and 4028 serves the reduced API."""
+        s = self.state
+        upgrade = V3_FIRMWARE_MARKER in image and not s.v3
+        s.fw_ver = next_firmware(s.fw_ver, image)
+        if upgrade:
+            s.v3 = True
+            s.fw_ver = max(s.fw_ver, V3_DEFAULT_FW)
+        self.reboot()
 
     def raise_error(self, code: int) -> None:
         self.state.error_codes[code] = self.now()
@@ -205,6 +208,16 @@ class SimulatedMiner:
             if task is not None:
                 self._tasks.discard(task)
             writer.close()
+
+    async def _handle_v3(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self.v3_server.handle(reader, writer)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.faults.hang:
@@ -259,8 +272,7 @@ class SimulatedMiner:
             return
         image = await asyncio.wait_for(reader.readexactly(size), 60 + size / 1_000_000)
         self.counters.bytes_in += 4 + size
-        self.state.fw_ver = next_firmware(self.state.fw_ver, image)
-        self.reboot()
+        self.install_firmware(image)
 
     # ---- protocol ------------------------------------------------------------------
 
@@ -319,6 +331,8 @@ class SimulatedMiner:
             return Answer(plain.text, key) if plain.text != SOCKET_FAILED else plain
         if self.faults.v3_only:
             return self._sealed(key, self._error(132, "API command ERROR"))
+        if self.state.v3 and cmd in WRITES:  # v3 firmware: accepted, but does not hold
+            return self._sealed(key, flat(131, OK_MSG, self.now(), self.profile.description))
         return self._write(cmd, req, key)
 
     def _write(self, cmd: str, req: Json, key: bytes) -> Answer:
@@ -343,7 +357,7 @@ class SimulatedMiner:
     def _read(self, cmd: str, req: Json) -> Answer:
         if cmd in self.profile.missing_commands:
             return self._flat_error(14, "invalid cmd")
-        ctx = self._context()
+        ctx = self.context()
         if "+" in cmd:
             return self._joined(cmd, ctx)
         if cmd in CGMINER_READS:
@@ -377,7 +391,7 @@ class SimulatedMiner:
     def _btminer_up(self, ctx: ReadContext) -> bool:
         return ctx.reading.btminer_up and not self.faults.btminer_down
 
-    def _context(self) -> ReadContext:
+    def context(self) -> ReadContext:
         now = self.now()
         fw = V3_FIRMWARE if self.faults.v3_only else self.state.fw_ver
         reading = compute(self.state, self.profile, self.timing, now)

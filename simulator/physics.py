@@ -10,6 +10,7 @@ from .state import MinerState, Timing
 
 IDLE_POWER_W = 12  # control board only
 COOLDOWN_S = 300.0  # time constant of the temperature decay after a stop
+MIN_LEVEL = 0.25  # a level below this share of full power makes btminer restart
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +32,51 @@ class Reading:
     load: float  # power relative to the normal-mode power
 
 
+def board_spread(slot: int, boards: int) -> float:
+    """Degrees a board runs below the average: the middle boards run a bit hotter."""
+    return abs((slot - (boards - 1) / 2) * 1.5)
+
+
 def warmup_seconds(state: MinerState, timing: Timing) -> float:
     base = timing.fast_boot_warmup_s if state.booted_fast else timing.warmup_s
     return base / (1.0 + state.upfreq_speed / 3.0)
 
 
-def running_power(state: MinerState, profile: Profile, now: float) -> float:
-    """The power the hashboards settle at with the current settings."""
-    mode_w = profile.power_w[state.power_mode]
+def full_power(state: MinerState, profile: Profile) -> float:
+    """The initial stable power of the current mode and target frequency (100 %)."""
     freq_factor = max(0.0, 1.0 + state.target_freq_pct / 100.0)
-    wanted = mode_w * state.current_pct(now) / 100.0 * freq_factor
-    return max(0.0, min(wanted, float(state.power_limit_w)))
+    return profile.power_w[state.power_mode] * freq_factor
+
+
+def settled_power(state: MinerState, profile: Profile) -> float:
+    """The power the settings ask for once any change has finished.
+
+    A live power target replaces full power (never below MIN_LEVEL of it); the percentage
+    applies on top; the power limit caps everything.
+    """
+    full = full_power(state, profile)
+    base = full
+    if state.live_target_w is not None:
+        base = max(float(state.live_target_w), full * MIN_LEVEL)
+    wanted = base * state.power_pct / 100.0
+    return max(0.0, min(wanted, float(state.power_limit_w), float(profile.max_power_limit_w)))
+
+
+def running_power(state: MinerState, profile: Profile, now: float) -> float:
+    """The power the hashboards run at (or settle at after warm-up) right now."""
+    ramp = state.power_ramp
+    if ramp is not None and not ramp.done(now):
+        return min(ramp.watts_at(now), float(state.power_limit_w))
+    return settled_power(state, profile)
 
 
 def hashrate_for(power_w: float, profile: Profile) -> float:
-    """TH/s at a power: slightly more efficient below the normal power."""
+    """TH/s at a power: the profile's efficiency curve, better J/TH at lower power."""
     normal = profile.power_w["normal"]
-    return profile.factory_ghs / 1000.0 * (power_w / normal) ** 0.9 if power_w > 0 else 0.0
+    if power_w <= 0:
+        return 0.0
+    share: float = (power_w / normal) ** profile.efficiency_exp
+    return profile.factory_ghs / 1000.0 * share
 
 
 def compute(state: MinerState, profile: Profile, timing: Timing, now: float) -> Reading:

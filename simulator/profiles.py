@@ -20,6 +20,33 @@ LEGACY_MISSING = frozenset(
 )
 
 
+_P221B = {
+    "name": "P221B",
+    "hw_version": "V01.00",
+    "sw_version": "V01.00.V01.03",
+    "model": "P221B",
+    "iin": "8718",
+    "vin": "22400",
+    "fan_speed": "6976",
+    "version": "-1",
+    "serial_no": "A1232B0120100049",
+    "vender": "7",
+}
+_P566 = {
+    "name": "P566Z",
+    "hw_version": "V02.00",
+    "sw_version": "V02.01.V02.04",
+    "model": "P566Z",
+    "iin": "40000",
+    "vin": "38000",
+    "fan_speed": "0",
+    "version": "-1",
+    "serial_no": "",
+    "vendor": "4",
+    "enable": "1",
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     name: str
@@ -38,9 +65,19 @@ class Profile:
     chip: str
     psu: dict[str, str]
     env_temp_c: float
-    hydro: bool = False
+    hydro: bool = False  # liquid cooled (hydro or immersion): coolant, heat mode, no fans
+    immersion: bool = False
     legacy: bool = False  # API 1.4 keys: btmineroff, quoted firmware, errors in summary
     missing_commands: frozenset[str] = field(default_factory=frozenset)
+    efficiency_exp: float = 0.9  # hashrate ~ power ** exp (exp < 1: better J/TH lower down)
+    v3: bool = False  # ships with API v3 firmware (4433 plus the reduced v2 API on 4028)
+    v3_api: str = "3.0.2"  # get.device.info system.api once on v3 firmware
+    hash_board: str = ""  # get.device.info miner.hash-board
+
+
+V3_COMPAT_API = "2.2.2"  # api_ver of the reduced v2 API on v3 firmware (spec 6.3)
+V3_FIRMWARE_MARKER = b"WHATSMINER-FW api=3"  # an uploaded image with this becomes v3 firmware
+V3_DEFAULT_FW = "20250321.14.Rel"  # v3 build when such an image names no version
 
 
 PROFILES: dict[str, Profile] = {
@@ -130,6 +167,93 @@ PROFILES: dict[str, Profile] = {
             env_temp_c=26.0,
             legacy=True,
             missing_commands=LEGACY_MISSING,
+        ),
+        Profile(
+            name="m50_v2",  # v2 firmware, the one to upgrade to v3 with a marked image
+            model="M50_VH50",
+            boards=3,
+            fans=2,
+            chips_per_board=138,
+            freq_mhz=560,
+            factory_ghs=118_000,
+            power_w={"low": 2950, "normal": 3300, "high": 3540},
+            max_power_limit_w=3540,
+            fw_ver="20240911.15.REL",
+            api_ver="2.0.5",
+            description="",
+            platform="H616",
+            chip="K88Z005-2302 BINV02-195004B",
+            psu={**_P221B, "serial_no": "A1232B0120100051"},
+            env_temp_c=27.0,
+            efficiency_exp=0.88,
+            hash_board="H50",
+        ),
+        Profile(
+            name="m60s",
+            model="M60S_VK40",
+            boards=3,
+            fans=2,
+            chips_per_board=172,
+            freq_mhz=545,
+            factory_ghs=186_000,
+            power_w={"low": 2900, "normal": 3400, "high": 3650},
+            max_power_limit_w=3650,
+            fw_ver="20251209.16.Rel2",
+            api_ver=V3_COMPAT_API,
+            description="",
+            platform="H616",
+            chip="K88Z008-2407 BINV03-196002C",
+            psu={**_P221B, "name": "P221C", "model": "P221C", "serial_no": "A1242C0130100077"},
+            env_temp_c=28.0,
+            efficiency_exp=0.85,
+            v3=True,
+            hash_board="K40",
+        ),
+        Profile(
+            name="m63s_hydro",
+            model="M63S_VL10",
+            boards=4,
+            fans=0,
+            chips_per_board=216,
+            freq_mhz=480,
+            factory_ghs=430_000,
+            power_w={"low": 6800, "normal": 8000, "high": 10000},
+            max_power_limit_w=10500,
+            fw_ver="20260312.16.REL3",
+            api_ver=V3_COMPAT_API,
+            description="",
+            platform="H616",
+            chip="KAAP315-2601 BINVLC-199004E",
+            psu={**_P566, "serial_no": "2F260200665"},
+            env_temp_c=35.0,
+            hydro=True,
+            efficiency_exp=0.78,
+            v3=True,
+            v3_api="3.0.5",
+            hash_board="L10",
+        ),
+        Profile(
+            name="m66s_immersion",
+            model="M66S_VK20",
+            boards=4,
+            fans=0,
+            chips_per_board=180,
+            freq_mhz=500,
+            factory_ghs=298_000,
+            power_w={"low": 4700, "normal": 5500, "high": 6200},
+            max_power_limit_w=6500,
+            fw_ver="20250915.16.Rel2",
+            api_ver=V3_COMPAT_API,
+            description="",
+            platform="H616",
+            chip="K88Z009-2410 BINV04-197001A",
+            psu={**_P566, "serial_no": "2F250800412"},
+            env_temp_c=40.0,
+            hydro=True,
+            immersion=True,
+            efficiency_exp=0.82,
+            v3=True,
+            hash_board="K20",
         ),
     )
 }

@@ -8,11 +8,43 @@ import random
 import time
 
 from .envelopes import Json, cgminer, flat
-from .physics import Reading
-from .profiles import Profile
+from .physics import Reading, board_spread
+from .profiles import V3_COMPAT_API, Profile
 from .state import MinerState, Quirk
 
 CGMINER_DESCRIPTION = "cgminer 4.9.2"
+# Reduced v2 API of v3 firmware (spec 6.3): what summary and edevs keep, what is gone
+COMPAT_SUMMARY_KEYS = (
+    "Elapsed",
+    "MHS av",
+    "MHS 1m",
+    "MHS 15m",
+    "HS RT",
+    "freq_avg",
+    "Fan Speed In",
+    "Fan Speed Out",
+    "Power",
+    "Power Rate",
+    "Pool Rejected%",
+    "Uptime",
+    "Hash Stable",
+    "Hash Stable Cost Seconds",
+    "Target Freq",
+    "Env Temp",
+    "Power Mode",
+    "Factory GHS",
+    "Power Limit",
+    "Chip Temp Min",
+    "Chip Temp Max",
+    "Chip Temp Avg",
+    "Debug",
+    "Btminer Fast Boot",
+)
+COMPAT_EDEVS_DROPPED = frozenset(
+    {"ASC", "Enabled", "Status", "MHS 5s", "MHS 5m", "Accepted", "Rejected", "Last Valid Work"}
+    | {"Chip Temp Min", "Chip Temp Max", "Chip Temp Avg", "chip_vol_diff"}
+)
+
 MINER_INFO_KEYS = ("ip", "proto", "netmask", "gateway", "dns", "hostname", "mac", "ledstat")
 EXTRA_INFO_KEYS = ("minersn", "powersn", "upfreq_speed")
 
@@ -97,7 +129,7 @@ def summary_fields(ctx: ReadContext) -> Json:
         "Chip Temp Min": round(chip - 8.0, 2) if r.hashing else board,
         "Chip Temp Max": round(chip + 9.0, 2) if r.hashing else board,
         "Chip Temp Avg": round(chip, 2),
-        "Debug": f"{s.temp_offset:.1f}_{s.current_pct(ctx.now):.1f}_{p.freq_mhz}",
+        "Debug": f"{s.temp_offset:.1f}_{s.power_pct:.1f}_{p.freq_mhz}",
         "Btminer Fast Boot": "enable" if s.fast_boot else "disable",
         "Upfreq Complete": int(r.warm >= 1.0),
     }
@@ -127,7 +159,20 @@ def summary_fields(ctx: ReadContext) -> Json:
     return fields
 
 
+def compat_summary(ctx: ReadContext) -> Json:
+    """v3 firmware on 4028: flat, MH/s, no 5 s / 5 min / target rates, float Elapsed."""
+    fields = summary_fields(ctx)
+    compat = {key: fields[key] for key in COMPAT_SUMMARY_KEYS}
+    elapsed = ctx.reading.elapsed_s
+    compat["Elapsed"] = elapsed + round(ctx.now % 1, 3) if elapsed else 0.0
+    compat["Power"] = float(fields["Power"])
+    compat["Hash Stable"] = "true" if fields["Hash Stable"] else "false"
+    return compat
+
+
 def summary(ctx: ReadContext) -> Json:
+    if ctx.state.v3:
+        return ctx.flat_ok(compat_summary(ctx))
     if Quirk.SUMMARY_IN_MSG in ctx.quirks:
         return ctx.flat_ok(summary_fields(ctx))
     return cgminer(11, "Summary", ctx.now, CGMINER_DESCRIPTION, "SUMMARY", [summary_fields(ctx)])
@@ -186,9 +231,9 @@ def edevs(ctx: ReadContext) -> Json:
     s, r, p = ctx.state, ctx.reading, ctx.profile
     items = []
     for slot in range(p.boards):
-        spread = (slot - (p.boards - 1) / 2) * 1.5  # the middle board runs a bit hotter
-        temp = round(ctx.jitter(r.board_temp - abs(spread), 0.005), 2)
-        chip = ctx.jitter(r.chip_temp - abs(spread), 0.005)
+        spread = board_spread(slot, p.boards)
+        temp = round(ctx.jitter(r.board_temp - spread, 0.005), 2)
+        chip = ctx.jitter(r.chip_temp - spread, 0.005)
         ths = ctx.jitter(r.hashrate_ths / p.boards, 0.01)
         board: Json = {"ASC": slot, "Slot": slot, "Enabled": "Y", "Status": "Alive"}
         if Quirk.DEVS_WITHOUT_ASC in ctx.quirks:
@@ -211,8 +256,19 @@ def edevs(ctx: ReadContext) -> Json:
         }
         if p.legacy:
             board |= {"Fan Speed In": r.fan_rpm, "Fan Speed Out": r.fan_rpm, "Name": "SM"}
+        if s.v3:
+            board = compat_board(board)
         items.append(board)
     return cgminer(9, f"{len(items)} ASC(s)", ctx.now, CGMINER_DESCRIPTION, "DEVS", items)
+
+
+def compat_board(board: Json) -> Json:
+    """v3 firmware on 4028: no ASC, no chip temperatures, per-board rates in TH/s."""
+    compat = {k: v for k, v in board.items() if k not in COMPAT_EDEVS_DROPPED}
+    for key in ("MHS av", "MHS 1m", "MHS 15m", "HS RT"):
+        compat[key] = round(compat[key] / 1e6, 2)
+    compat["Factory GHS"] = compat.pop("HS Factory", compat.get("Factory GHS"))
+    return compat
 
 
 def devdetails(ctx: ReadContext) -> Json:
@@ -237,7 +293,7 @@ def status(ctx: ReadContext) -> Json:
         return ctx.flat_ok({"Firmware Version": ctx.fw_text(), "btmineroff": off})
     msg: Json = {
         "FirmwareVersion": ctx.fw_text(),
-        "hash_percent": str(round(s.current_pct(ctx.now))),
+        "hash_percent": str(round(s.power_pct)),
         "mineroff": off,
         "mineroff_reason": "" if s.mining else s.mineroff_reason,
         "mineroff_time": "" if s.mining else timestamp(s.mineroff_at),
@@ -247,14 +303,19 @@ def status(ctx: ReadContext) -> Json:
     if ctx.profile.hydro:
         msg["heat_mode"] = s.heat_mode
         msg["liquid_temp"] = f"{ctx.reading.liquid_temp:.1f}"
+    if s.v3:  # spec 6.3: the reduced API adds these, liquid_temp as a number
+        msg |= {"fast_mining": "false", "fast_hash": str(s.fast_hash).lower()}
+        msg |= {"liquid_temp": round(ctx.reading.liquid_temp), "power_pct": round(s.power_pct)}
     return ctx.flat_ok(msg)
 
 
 def get_version(ctx: ReadContext) -> Json:
     p = ctx.profile
-    msg = {"api_ver": p.api_ver, "fw_ver": ctx.fw_ver}
+    msg = {"api_ver": V3_COMPAT_API if ctx.state.v3 else p.api_ver, "fw_ver": ctx.fw_ver}
     if not p.legacy:
         msg |= {"platform": p.platform, "chip": p.chip}
+    if ctx.state.v3:
+        msg["miner_type"] = p.model
     return ctx.flat_ok(msg)
 
 

@@ -18,6 +18,8 @@ class MinerSimulator:
     """`async with MinerSimulator(count=3) as sim:` starts miners on consecutive ports.
 
     base_port=0 gives each miner its own free port. All miners share `sim.clock`.
+    api="v3" runs API v3 firmware (the profile's own generation when None): each miner also
+    listens on v3_base_port + i (a free port when 0) and `password` is its `super` password.
     """
 
     def __init__(
@@ -32,9 +34,13 @@ class MinerSimulator:
         timing: Timing | None = None,
         trailing_nul: bool | None = None,
         seed: int = 1,
+        api: str | None = None,
+        v3_base_port: int = 0,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+        if api not in (None, "v2", "v3"):
+            raise ValueError(f"unknown api {api!r}; known: v2, v3")
         self.clock = clock or SimClock()
         self.miners = [
             SimulatedMiner(
@@ -46,6 +52,8 @@ class MinerSimulator:
                 seed=seed + i,
                 timing=timing,
                 trailing_nul=trailing_nul,
+                v3=None if api is None else api == "v3",
+                v3_port=v3_base_port + i if v3_base_port else 0,
             )
             for i in range(count)
         ]

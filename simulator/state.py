@@ -13,6 +13,13 @@ if TYPE_CHECKING:
 
 FACTORY_SALT = "BQ5hoXV9"
 FACTORY_PASSWORD = "admin"  # noqa: S105 (the documented factory default)
+V3_ACCOUNTS = ("super", "user1", "user2", "user3")  # API v3 accounts; password = name at first
+DEFAULT_NTP = (
+    "0.cn.pool.ntp.org",
+    "0.openwrt.pool.ntp.org",
+    "0.asia.pool.ntp.org",
+    "0.pool.ntp.org",
+)
 
 
 @dataclass(slots=True)
@@ -49,18 +56,21 @@ class Syslog:
 
 @dataclass(slots=True)
 class PowerRamp:
-    """set_power_pct_v2: the percentage moves linearly from `start` to `end`."""
+    """A power change in progress: the hashboard power moves linearly from `start_w` to `end_w`."""
 
-    start_pct: float
-    end_pct: float
+    start_w: float
+    end_w: float
     begins_at: float
     seconds: float
 
-    def pct_at(self, now: float) -> float:
-        if self.seconds <= 0 or now >= self.begins_at + self.seconds:
-            return self.end_pct
-        done = max(0.0, now - self.begins_at) / self.seconds
-        return self.start_pct + (self.end_pct - self.start_pct) * done
+    def done(self, now: float) -> bool:
+        return self.seconds <= 0 or now >= self.begins_at + self.seconds
+
+    def watts_at(self, now: float) -> float:
+        if self.done(now):
+            return self.end_w
+        part = max(0.0, now - self.begins_at) / self.seconds
+        return self.start_w + (self.end_w - self.start_w) * part
 
 
 def default_pools() -> list[Pool]:
@@ -91,8 +101,10 @@ class MinerState:
     mineroff_at: float = 0.0
     stopped_at: float = 0.0  # hashing last stopped (power off, btminer restart, reboot)
     power_mode: str = "normal"  # low / normal / high
-    power_pct: float = 100.0  # set_power_pct (fast)
-    power_ramp: PowerRamp | None = None  # set_power_pct_v2 (gradual)
+    power_pct: float = 100.0  # percent of full power (set_power_pct, set.miner.power_percent)
+    power_target_w: int | None = None  # saved power target (set_power, set.miner.power)
+    live_target_w: int | None = None  # the target applied in this btminer run
+    power_ramp: PowerRamp | None = None  # a power change in progress
     temp_offset: int = 0
     upfreq_speed: int = 0
     target_freq_pct: int = 0
@@ -116,6 +128,16 @@ class MinerState:
     api_enabled: bool = True
     error_codes: dict[int, float] = field(default_factory=dict)  # code -> raised at
     customer_msg: dict[str, str] = field(default_factory=dict)
+    # firmware generation: API v3 firmware serves 4433 and the reduced v2 API on 4028
+    v3: bool = False
+    accounts: dict[str, str] = field(default_factory=lambda: {a: a for a in V3_ACCOUNTS})
+    permissions: dict[str, str] = field(default_factory=dict)  # user -> allowed commands
+    device_salt: str = "uhCiDyVj"  # API v3 salt (stable across password changes)
+    fast_hash: bool = False
+    cointype: str = "BTC"
+    ntp_servers: list[str] = field(default_factory=lambda: list(DEFAULT_NTP))
+    time_randomized: tuple[int, int] = (0, 0)
+    report_gap_s: int = 0
     preheat_started_at: float | None = None
     reboot_until: float = 0.0  # the control board is down (port closed) until then
     noise: bool = True  # False: readings are exact, handy for assertions
@@ -136,9 +158,6 @@ class MinerState:
             raise RuntimeError("state is not attached to a miner")
         return self.reading()
 
-    def current_pct(self, now: float) -> float:
-        return self.power_ramp.pct_at(now) if self.power_ramp else self.power_pct
-
 
 class Quirk(StrEnum):
     """Firmware quirks of spec section 7.2 that a miner can be told to show."""
@@ -158,6 +177,10 @@ class Quirk(StrEnum):
     LEGACY_STATUS = "legacy_status"  # 10: status btmineroff / "Firmware Version"
     SILENT_WRONG_PASSWORD = "silent_wrong_password"  # noqa: S105 - 17: no reply to an undecryptable write
     KEEP_OPEN = "keep_open"  # 21: the socket stays open after the reply until idle timeout
+    # API v3 (spec 7.2)
+    POWER_LIMIT_GARBAGE = "power_limit_garbage"  # power-limit-set "4294967295"
+    NEGATIVE_FACTORY_HASH = "negative_factory_hash"  # factory-hash -0.001 per board
+    MISSPELLED_KEYS = "misspelled_keys"  # environment-tempurature, board-tempurature
 
 
 @dataclass(slots=True, kw_only=True)
@@ -174,6 +197,9 @@ class Faults:
     v3_only: bool = False  # 2025 firmware: v2 reads work, v2 writes fail
     token_exhaustion: bool = False  # get_token answers 136
     btminer_down: bool = False  # cgminer-side reads answer "Socket connect failed"
+    drop_after_write: bool = False  # v3: carry out a set.* command, then close without a reply
+    garbage_length: bool = False  # v3: replies announce a length far beyond the body
+    token_error_code: int = -4  # v3: code for a wrong token (-1 per the older doc)
     on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -200,8 +226,10 @@ class Timing:
     btminer_restart_s: float = 10.0
     warmup_s: float = 120.0
     fast_boot_warmup_s: float = 20.0
-    power_ramp_s: float = 60.0  # set_power_pct_v2
+    power_fast_s: float = 1.0  # set_power_pct, power_percent "fast", power targets
+    power_ramp_s: float = 180.0  # set_power_pct_v2, power_percent "normal"
     preheat_s: float = 30.0  # pre_power_on
     idle_timeout_s: float = 10.0
     token_lifetime_s: float = 1800.0
     log_delay_s: float = 0.01
+    v3_idle_timeout_s: float = 300.0  # real seconds without a frame before 4433 hangs up

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import re
-from typing import Any, Protocol
+from typing import Any
 
+from . import actions
+from .actions import Control
 from .crypto import new_salt
 from .envelopes import OK_MSG, Json
-from .profiles import Profile
-from .state import (
-    FACTORY_PASSWORD,
-    FACTORY_SALT,
-    Led,
-    MinerState,
-    Network,
-    Pool,
-    PowerRamp,
-    Syslog,
-    Timing,
-)
+from .state import Led, Network, Pool, Syslog
 
 PASSWORD_RE = re.compile(r"[A-Za-z0-9_]{1,8}")
 HOSTNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
@@ -45,19 +36,6 @@ def invalid_data() -> CommandError:
 
 def command_failed() -> CommandError:
     return CommandError(132, "API command ERROR")
-
-
-class Control(Protocol):
-    """What a write command may do to its miner."""
-
-    state: MinerState
-    profile: Profile
-    timing: Timing
-
-    def now(self) -> float: ...
-    def restart_btminer(self) -> None: ...
-    def reboot(self) -> None: ...
-    def forget_tokens(self) -> None: ...
 
 
 def text(req: Json, key: str) -> str:
@@ -119,22 +97,12 @@ def restart_btminer(m: Control, req: Json) -> Msg:
 def power_off(m: Control, req: Json) -> Msg:
     if "respbefore" in req:
         boolean_text(req, "respbefore")
-    if m.state.mining:
-        m.state.mining = False
-        m.state.mineroff_reason = "by whatsminer api"
-        m.state.mineroff_at = m.state.stopped_at = m.now()
+    actions.stop_mining(m, "by whatsminer api")
     return None
 
 
 def power_on(m: Control, req: Json) -> Msg:
-    s = m.state
-    if not s.mining:
-        s.mining = True
-        s.mineroff_reason = ""
-        s.hashing_since = m.now()
-        s.preheat_started_at = None
-    if s.btminer_stopped:
-        m.restart_btminer()
+    actions.start_mining(m)
     return None
 
 
@@ -157,8 +125,7 @@ def set_led(m: Control, req: Json) -> Msg:
 
 def power_mode(mode: str) -> Callable[[Control, Json], Msg]:
     def handler(m: Control, req: Json) -> Msg:
-        m.state.power_mode = mode
-        m.restart_btminer()
+        actions.set_power_mode(m, mode)
         return None
 
     return handler
@@ -170,16 +137,7 @@ def reboot(m: Control, req: Json) -> Msg:
 
 
 def factory_reset(m: Control, req: Json) -> Msg:
-    s = m.state
-    s.password, s.salt, s.api_enabled = FACTORY_PASSWORD, FACTORY_SALT, False
-    s.network, s.hostname, s.web_pools = Network(), "WhatsMiner", True
-    s.pools = []
-    s.power_mode, s.power_pct, s.power_ramp = "normal", 100.0, None
-    s.power_limit_w = m.profile.max_power_limit_w
-    s.temp_offset = s.upfreq_speed = s.target_freq_pct = 0
-    s.fast_boot = s.poweroff_cool = s.fan_zero_speed = False
-    s.btminer_init, s.heat_mode, s.led, s.syslog = True, "normal", Led(), None
-    m.forget_tokens()
+    actions.factory_reset(m)
     return None
 
 
@@ -217,8 +175,7 @@ def _is_ipv4(value: str) -> bool:
 
 
 def set_target_freq(m: Control, req: Json) -> Msg:
-    m.state.target_freq_pct = integer(req, "percent", -100, 100)
-    m.restart_btminer()
+    actions.set_target_freq(m, integer(req, "percent", -100, 100))
     return None
 
 
@@ -256,28 +213,22 @@ def load_log(m: Control, req: Json) -> Msg:
 
 
 def set_power_pct(m: Control, req: Json) -> Msg:
-    m.state.power_pct = float(integer(req, "percent", 0, 100))
-    m.state.power_ramp = None
+    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=True, after_tuning=False)
     return None
 
 
 def set_power_pct_v2(m: Control, req: Json) -> Msg:
-    s, now = m.state, m.now()
-    target = float(integer(req, "percent", 0, 100))
-    s.power_ramp = PowerRamp(s.current_pct(now), target, now, m.timing.power_ramp_s)
-    s.power_pct = target
+    actions.set_power_pct(m, float(integer(req, "percent", 0, 100)), fast=False, after_tuning=False)
     return None
 
 
 def restore_power_pct(m: Control, req: Json) -> Msg:
-    m.state.power_pct, m.state.power_ramp = 100.0, None
+    actions.restore_power(m)
     return None
 
 
 def set_power(m: Control, req: Json) -> Msg:
-    watts = integer(req, "power", 0, 99999)
-    mode_w = m.profile.power_w[m.state.power_mode]
-    m.state.power_pct, m.state.power_ramp = min(100.0, 100.0 * watts / mode_w), None
+    actions.set_power_target(m, integer(req, "power", 0, 99999), after_tuning=False)
     return None
 
 
@@ -302,11 +253,7 @@ def set_temp_offset(m: Control, req: Json) -> Msg:
 
 def adjust_power_limit(m: Control, req: Json) -> Msg:
     limit = integer(req, "power_limit", 0, 99999)
-    top = m.profile.max_power_limit_w
-    limit = top if limit == POWER_LIMIT_RESET else min(limit, top)
-    if limit != m.state.power_limit_w:
-        m.state.power_limit_w = limit
-        m.restart_btminer()
+    actions.set_power_limit(m, m.profile.max_power_limit_w if limit == POWER_LIMIT_RESET else limit)
     return None
 
 

@@ -112,3 +112,58 @@ ERR_WRITE_DISABLED = (
     '{"STATUS":"E","When":1,"Code":45,"Msg":"can\'t access write cmd","Description":""}'
 )
 OK = '{"STATUS":"S","When":1678185039,"Code":131,"Msg":"API command OK","Description":""}'
+
+# v3 firmware 20260312.16.REL3 answering on 4028 (spec v3 6.3, the [TETHER-REL3] capture of
+# an M7BS_VM30, trimmed): flat summary without MHS 5s/5m/Target MHS and a float Elapsed;
+# edevs without ASC, per-board MHS in TH/s; pools with share counts; status with liquid_temp,
+# power_pct, fast_mining, fast_hash; api_ver 2.2.2.
+REL3_VERSION = (
+    '{"STATUS":"S","When":1786628533,"Code":131,"Msg":{"api_ver":"2.2.2",'
+    '"fw_ver":"20260312.16.REL3","platform":"H616","chip":"KAAP315-2601 BINVLC-199004E",'
+    '"miner_type":"M7BS_VM30"},"Description":""}'
+)
+REL3_SUMMARY = (
+    '{"STATUS":"S","When":1786628534,"Code":131,"Msg":{"Elapsed":10658.685546875,'
+    '"MHS av":692030656,"MHS 1m":692632192,"MHS 15m":692005440,"HS RT":692632192,'
+    '"freq_avg":419.217041015625,"Fan Speed In":0,"Fan Speed Out":0,"Power":9763.263333333334,'
+    '"Power Rate":14.103324890136719,"Pool Rejected%":0,"Uptime":12927,"Hash Stable":"true",'
+    '"Hash Stable Cost Seconds":1299,"Target Freq":0,"Env Temp":45.562,"Power Mode":"High",'
+    '"Factory GHS":560974,"Power Limit":9758,"Chip Temp Min":57.628570556640625,'
+    '"Chip Temp Max":77.70713806152344,"Chip Temp Avg":67.5,"Btminer Fast Boot":"disable"},'
+    '"Description":""}'
+)
+REL3_EDEVS = (
+    '{"STATUS":[{"STATUS":"S","Msg":"4 ASC(s)"}],"DEVS":['
+    '{"Slot":0,"Temperature":65.31,"Chip Frequency":413,"MHS av":170.62,"MHS 1m":170.75,'
+    '"MHS 15m":170.51,"HS RT":170.75,"Factory GHS":139930,"Upfreq Complete":1,'
+    '"Effective Chips":288,"PCB SN":"BMM7BSFF306311K40019"},'
+    '{"Slot":1,"Temperature":65.31,"Chip Frequency":424,"MHS av":175.49,"HS RT":175.6,'
+    '"Factory GHS":139930,"Upfreq Complete":1,"Effective Chips":288},'
+    '{"Slot":2,"Temperature":54.81,"Chip Frequency":425,"MHS av":175.56,"HS RT":175.85,'
+    '"Factory GHS":140557,"Upfreq Complete":1,"Effective Chips":288},'
+    '{"Slot":3,"Temperature":54.81,"Chip Frequency":413,"MHS av":170.35,"HS RT":170.43,'
+    '"Factory GHS":140557,"Upfreq Complete":1,"Effective Chips":288}],"id":1}'
+)
+REL3_POOLS = (
+    '{"STATUS":[{"STATUS":"S","Msg":"1 Pool(s)"}],"POOLS":[{"POOL":1,'
+    '"URL":"stratum+tcp://btc.f2pool.com:1314","Status":"Alive","Priority":0,"Quota":1,'
+    '"Getworks":574,"Accepted":432,"Rejected":0,"Discarded":0,"Stale":0,'
+    '"User":"haven7346.M7bS_test","Last Share Time":1786628523,"Stratum Active":true,'
+    '"Stratum Difficulty":4194304,"Bad Work":20,"To Remove":false}],"id":1}'
+)
+REL3_STATUS = (
+    '{"STATUS":"S","When":1786628536,"Code":131,"Msg":{"mineroff":"false",'
+    '"mineroff_reason":"","mineroff_time":"","FirmwareVersion":"20260312.16.REL3",'
+    '"power_mode":"high","power_limit_set":"10030","hash_percent":"0","fast_mining":"false",'
+    '"fast_hash":"false","liquid_temp":49,"power_pct":120},"Description":""}'
+)
+REL3_MINER_INFO = (
+    '{"STATUS":"S","When":1786628536,"Code":131,"Msg":{"ip":"10.0.44.105","proto":"dhcp",'
+    '"netmask":"255.255.255.0","gateway":"10.0.44.1","dns":"10.0.44.1","hostname":"WhatsMiner",'
+    '"mac":"A0:5B:06:00:36:60","ledstat":"1,200,100,0 0,200,100,0 ",'
+    '"minersn":"BTM7BS30FA26031256090407244H05947","powersn":"2F260200665","upfreq_speed":"0"},'
+    '"Description":""}'
+)
+REL3_ERROR_CODE = (
+    '{"STATUS":"S","When":1786628537,"Code":131,"Msg":{"error_code":[]},"Description":""}'
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 import sys
@@ -10,13 +11,25 @@ import sys
 import pytest
 
 from custom_components.whatsminer.api.__main__ import run
+from simulator import MinerSimulator, SimulatedMiner
 
 from . import samples
 from .fake_miner import FakeMiner, Request
+from .fake_v3 import free_port
 
 
 def _args(miner: FakeMiner, *rest: str) -> list[str]:
-    return ["--host", "127.0.0.1", "--port", str(miner.port), "--timeout", "2", *rest]
+    return [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(miner.port),
+        "--api",
+        "v2",
+        "--timeout",
+        "2",
+        *rest,
+    ]
 
 
 async def test_read_command_prints_reply_json(
@@ -100,3 +113,82 @@ async def test_python_dash_m(miner: FakeMiner) -> None:
     out, _ = await proc.communicate()
     assert proc.returncode == 0
     assert json.loads(out)["Msg"]["power_mode"] == "low"
+
+
+# ---- both APIs: detection, v3 commands, default passwords --------------------------------
+
+
+def _sim_args(miner: SimulatedMiner, *rest: str) -> list[str]:
+    return [
+        "--host",
+        miner.host,
+        "--port",
+        str(miner.port),
+        "--v3-port",
+        str(miner.v3_port),
+        "--timeout",
+        "2",
+        *rest,
+    ]
+
+
+@pytest.fixture
+async def v3_sim(socket_enabled: None) -> AsyncIterator[SimulatedMiner]:
+    async with MinerSimulator(count=1, profile="m60s", api="v3", v3_base_port=free_port()) as sim:
+        yield sim.miners[0]
+
+
+async def test_auto_detects_v2(miner: FakeMiner, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--host", "127.0.0.1", "--port", str(miner.port), "--v3-port", str(free_port())]
+    assert await run([*args, "poll", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["api"] == "v2"
+    assert data["settings"]["power_mode"] == "low"
+    assert await run([*args, "detect"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["api"], found["mac"]) == ("v2", "C6:07:20:00:1E:C2")
+
+
+async def test_auto_detects_v3(v3_sim: SimulatedMiner, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run(_sim_args(v3_sim, "poll", "--json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["api"] == "v3"
+    assert data["settings"]["power_mode"] in ("low", "normal", "high")
+    assert data["mac"] == v3_sim.state.mac
+    assert await run(_sim_args(v3_sim, "poll")) == 0
+    assert "api: v3" in capsys.readouterr().out
+
+
+async def test_v3_raw_commands(v3_sim: SimulatedMiner, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run(_sim_args(v3_sim, "--api", "v3", "get.device.info", "param=salt")) == 0
+    assert json.loads(capsys.readouterr().out) == {"salt": v3_sim.state.device_salt}
+    write = ["--api", "v3", "--password", "admin", "set.system.led", "param=auto"]
+    assert await run(_sim_args(v3_sim, *write)) == 0
+    assert json.loads(capsys.readouterr().out) == "ok"
+    percent = '{"percent":"90","mode":"fast"}'
+    write = ["--password", "admin", "set.miner.power_percent", f"param={percent}"]
+    assert await run(_sim_args(v3_sim, *write)) == 0
+    assert v3_sim.counters.commands["set.miner.power_percent"] == 1
+    assert await run(_sim_args(v3_sim, "get.miner.status", "sections=summary")) == 2
+    assert "param=VALUE" in capsys.readouterr().err
+
+
+async def test_default_password_per_api(
+    v3_sim: SimulatedMiner, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WHATSMINER_PASSWORD", raising=False)
+    # the simulated super password is "admin": v3's default "super" is refused ...
+    assert await run(_sim_args(v3_sim, "set.system.led", "param=auto")) == 1
+    assert "Error" in capsys.readouterr().err
+    # ... and the environment variable overrides the default
+    monkeypatch.setenv("WHATSMINER_PASSWORD", "admin")
+    assert await run(_sim_args(v3_sim, "set.system.led", "param=auto")) == 0
+
+
+async def test_import_loads_no_home_assistant() -> None:
+    check = (
+        "import custom_components.whatsminer.api.__main__, sys; "
+        "assert not any(m.startswith('homeassistant') for m in sys.modules)"
+    )
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", check)
+    assert await proc.wait() == 0

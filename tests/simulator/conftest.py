@@ -18,3 +18,18 @@ async def sim(socket_enabled: None) -> AsyncIterator[MinerSimulator]:
 @pytest.fixture
 def miner(sim: MinerSimulator) -> SimulatedMiner:
     return sim.miners[0]
+
+
+V3_PASSWORD = "pw2026"  # a changed super password: writes allowed
+
+
+@pytest.fixture
+async def v3sim(socket_enabled: None) -> AsyncIterator[MinerSimulator]:
+    clock = SimClock(frozen=True)
+    async with MinerSimulator(profile="m60s", password=V3_PASSWORD, clock=clock) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def v3miner(v3sim: MinerSimulator) -> SimulatedMiner:
+    return v3sim.miners[0]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from pathlib import Path
 import signal
 import socket
 import sys
 
 import pytest
+import pytest_socket
 
 from simulator.__main__ import parse_args, serve
 
 from .wire import command
+from .wire_v3 import Client as v3_client, read as v3_read
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,3 +135,47 @@ def test_parse_args_defaults() -> None:
         "m30s_plus",
         "admin",
     )
+
+
+async def test_cli_api_v3_on_another_loopback_address(socket_enabled: None) -> None:
+    """--api v3: 4433-style ports from --v3-port, 4028-style from --port, any 127.x host."""
+    host = "127.0.0.2"
+    pytest_socket.socket_allow_hosts(["127.0.0.1", host], allow_unix_socket=True)
+    port, v3_port = free_port_block(2), free_port_block(2)
+    args = ["--miners", "2", "--api", "v3", "--host", host, "--port", str(port)]
+    args += ["--v3-port", str(v3_port), "--model", "m60s", "--password", "pw2026"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [(await asyncio.wait_for(proc.stdout.readline(), 20)).decode() for _ in range(2)]
+        assert f"v3_port={v3_port + 1}" in lines[1]
+        assert f"address={host}" in lines[0]
+        assert "model=M60S_VK40" in lines[0]
+        info = await v3_read(v3_port + 1, "get.device.info", "system", host=host)
+        assert info["msg"]["system"]["api"].startswith("3.")
+        reply = await v3_client(v3_port + 1, host=host).write("set.miner.service", "stop")
+        assert reply["code"] == 0
+        reader, writer = await asyncio.open_connection(host, port + 1)
+        writer.write(b'{"cmd":"get_version"}')
+        await writer.drain()
+        version = json.loads(await asyncio.wait_for(reader.read(), 5))
+        writer.close()
+        assert version["Msg"]["api_ver"] == "2.2.2"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, stderr.decode()
+
+
+def test_parse_args_v3() -> None:
+    args = parse_args(["--api", "v3"])
+    assert (args.api, args.v3_port, args.port) == ("v3", 4433, 4028)
+    assert parse_args([]).api is None

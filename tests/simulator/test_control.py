@@ -87,11 +87,12 @@ async def test_cooling_after_power_off(miner: SimulatedMiner) -> None:
     assert (await summary(miner))["Fan Speed In"] > 0
 
 
-async def test_set_power_pct_is_immediate_and_v2_is_gradual(miner: SimulatedMiner) -> None:
+async def test_set_power_pct_is_fast_and_v2_is_gradual(miner: SimulatedMiner) -> None:
     session = Session(miner.port)
     miner.state.noise = False
     full = await summary(miner)
     assert (await session.write("set_power_pct", percent=50))["Code"] == 131
+    miner.clock.advance(miner.timing.power_fast_s)  # fast: about a second
     half = await summary(miner)
     assert half["Power"] < full["Power"] * 0.55
     assert half["MHS av"] < full["MHS av"] * 0.6
@@ -333,8 +334,10 @@ async def test_less_common_power_commands(miner: SimulatedMiner) -> None:
     miner.state.noise = False
     full = (await summary(miner))["Power"]
     assert (await session.write("set_power", power="1700"))["Code"] == 131
+    miner.clock.advance(miner.timing.power_fast_s)
     assert (await summary(miner))["Power"] < full * 0.55
     assert (await session.write("restore_power_pct"))["Code"] == 131
+    miner.clock.advance(miner.timing.power_fast_s)
     assert (await summary(miner))["Power"] == full
     assert (await session.write("set_power_pct", percent=80.0))["Code"] == 131
     assert (await status(miner))["hash_percent"] == "80"

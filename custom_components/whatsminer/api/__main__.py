@@ -1,12 +1,18 @@
 """Command line for debugging a miner.
 
-python -m custom_components.whatsminer.api --host H [--port P] [--password PW]
-    COMMAND [key=value ...]
+python -m custom_components.whatsminer.api --host H [--port 4028] [--v3-port 4433]
+    [--api auto|v2|v3] [--password PW] COMMAND|poll|detect [key=value ...] [--json]
 
-COMMAND is any API command (reads plaintext, writes encrypted); the reply is printed as JSON.
-`poll [--json]` prints the normalised snapshot; `update_firmware file=PATH` uploads a firmware
-file; `download_logs out=PATH` saves the logs. The password defaults to $WHATSMINER_PASSWORD,
-else "admin". Errors print one line and exit non-zero.
+`--api auto` (the default) detects the API first (spec v3 6.2). `poll [--json]` prints the
+normalised snapshot, with the API it was read with (`api`) and the settings; `detect` prints
+what detection learned; `update_firmware file=PATH` uploads a firmware file;
+`download_logs out=PATH` saves the logs. Any other COMMAND is sent as it is and its reply
+printed as JSON: on v2 (reads plaintext, writes encrypted) with key=value parameters, on v3
+(get.* plain, set.* signed) with `param=VALUE`, VALUE read as JSON when it is JSON
+(`param=salt`, `param='{"percent":"90","mode":"fast"}'`). The password defaults to
+$WHATSMINER_PASSWORD, else the factory one of the API in use (v2 admin, v3 super). Errors
+print one line and exit non-zero. Importing this module loads no Home Assistant and no
+client: the clients are loaded when a command runs.
 """
 
 from __future__ import annotations
@@ -23,26 +29,36 @@ import sys
 from typing import Any
 
 from .errors import WhatsMinerError, WhatsMinerValidationError
-from .models import MinerSnapshot
-from .v2.client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
+from .miner import (
+    DEFAULT_PASSWORDS,
+    DEFAULT_V2_PORT,
+    DEFAULT_V3_PORT,
+    AutoMiner,
+    Miner,
+    detect,
+)
+from .models import ApiVersion, MinerSnapshot
 
 _CHUNK = 256 * 1024
+_PASSWORD_ENV = "WHATSMINER_PASSWORD"  # noqa: S105 - the name of a variable
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m custom_components.whatsminer.api",
-        description="Talk to a WhatsMiner (API v2.0.5) and print its reply as JSON.",
+        description="Talk to a WhatsMiner (API v2.0.5 or v3) and print its reply as JSON.",
     )
     parser.add_argument("--host", required=True)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_V2_PORT, help="API v2 port")
+    parser.add_argument("--v3-port", type=int, default=DEFAULT_V3_PORT, help="API v3 port")
+    parser.add_argument("--api", choices=("auto", "v2", "v3"), default="auto")
     parser.add_argument(
         "--password",
-        default=os.environ.get("WHATSMINER_PASSWORD", DEFAULT_PASSWORD),
-        help="admin password for writes (default: $WHATSMINER_PASSWORD or admin)",
+        default=None,
+        help=f"password for writes (default: ${_PASSWORD_ENV}, else v2 admin / v3 super)",
     )
     parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("command", help="API command, or poll [--json]")
+    parser.add_argument("command", help="API command, or poll [--json], or detect")
     parser.add_argument("params", nargs=argparse.REMAINDER, help="key=value arguments")
     return parser
 
@@ -73,10 +89,12 @@ def snapshot_dict(snapshot: MinerSnapshot) -> dict[str, Any]:
 def _describe(snapshot: MinerSnapshot) -> str:
     summary = snapshot.summary
     pool = snapshot.active_pool
+    settings = snapshot.settings
     lines = [
         f"model:      {snapshot.model or '?'}  mac: {snapshot.mac or '?'}",
-        f"firmware:   {snapshot.firmware_version or '?'}",
-        f"mining:     {snapshot.mining}  power mode: {summary.power_mode or '?'}",
+        f"firmware:   {snapshot.firmware_version or '?'}  api: {snapshot.api or '?'}",
+        f"mining:     {snapshot.mining}  power mode: {settings.power_mode or '?'}"
+        f"  limit: {settings.power_limit_w or '-'} W  percent: {settings.power_percent or '-'}",
         f"hashrate:   {summary.hashrate_ths} TH/s  power: {summary.power_w} W",
         f"temp:       {summary.temperature_c} C  fans: {summary.fan_in_rpm}/{summary.fan_out_rpm}",
         f"pool:       {pool.url if pool else '-'}",
@@ -105,33 +123,89 @@ def _progress(done: int, total: int) -> None:
     print(f"\r{done}/{total} bytes", end="", file=sys.stderr, flush=True)
 
 
-async def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    client = WhatsMinerClient(args.host, args.port, args.password, timeout=args.timeout)
+def _password(args: argparse.Namespace, api: ApiVersion) -> str:
+    given: str | None = args.password or os.environ.get(_PASSWORD_ENV)
+    return given or DEFAULT_PASSWORDS[api]
+
+
+def _v3_param(params: dict[str, str]) -> Any:
+    """`param=VALUE`: VALUE as JSON when it parses, else the text itself."""
+    unknown = set(params) - {"param"}
+    if unknown:
+        raise WhatsMinerValidationError(
+            f"v3 commands take one param=VALUE, not {', '.join(sorted(unknown))}"
+        )
+    if "param" not in params:
+        return None
     try:
-        items = list(args.params)
-        as_json = "--json" in items
-        params = _params([item for item in items if item != "--json"])
+        return json.loads(params["param"])
+    except ValueError:
+        return params["param"]
+
+
+async def _raw(miner: Miner, command: str, params: dict[str, str]) -> Any:
+    """One command as named, through the backend's client."""
+    from .v2.miner import V2Miner  # noqa: PLC0415 - loaded when a command runs
+    from .v3.miner import V3Miner  # noqa: PLC0415
+
+    if isinstance(miner, V3Miner):
+        return await miner.client.command(command, _v3_param(params))
+    assert isinstance(miner, V2Miner)
+    return await miner.client.command(command, **params)
+
+
+async def _command(args: argparse.Namespace, params: dict[str, str], as_json: bool) -> None:
+    if args.command == "detect":
+        found = await detect(
+            args.host, v2_port=args.port, v3_port=args.v3_port, timeout=min(args.timeout, 3.0)
+        )
+        print(_dump(dataclasses.asdict(found)))
+        return
+    explicit: str | None = args.password or os.environ.get(_PASSWORD_ENV)
+    auto = AutoMiner(
+        args.host,
+        password=explicit,
+        api=None if args.api == "auto" else ApiVersion(args.api),
+        v2_port=args.port,
+        v3_port=args.v3_port,
+        timeout=args.timeout,
+    )
+    try:
+        miner = await auto.ready()
+        if explicit is None:
+            assert auto.api is not None
+            auto.set_password(_password(args, auto.api))
         if args.command == "poll":
-            snapshot = await client.poll()
+            snapshot = await auto.poll()
             print(_dump(snapshot_dict(snapshot)) if as_json else _describe(snapshot))
         elif args.command == "update_firmware":
-            path = Path(params.get("file", ""))
-            if not path.is_file():
-                raise WhatsMinerValidationError("update_firmware needs file=PATH")
+            path = Path(params["file"])  # checked before connecting
             size = path.stat().st_size
-            await client.update_firmware(_file_chunks(path), size, progress=_progress)
+            await auto.update_firmware(_file_chunks(path), size, progress=_progress)
             print(file=sys.stderr)
             print(_dump({"uploaded": size}))
         elif args.command == "download_logs":
             out = Path(params.get("out", "whatsminer-logs.tgz"))
-            data = await client.download_logs(progress=_progress)
+            data = await auto.download_logs(progress=_progress)
             print(file=sys.stderr)
             out.write_bytes(data)
             print(_dump({"saved": str(out), "bytes": len(data)}))
         else:
-            print(_dump(await client.command(args.command, **params)))
+            print(_dump(await _raw(miner, args.command, params)))
+    finally:
+        await auto.close()
+
+
+async def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        items = list(args.params)
+        as_json = "--json" in items
+        params = _params([item for item in items if item != "--json"])
+        if args.command == "update_firmware" and not Path(params.get("file", "")).is_file():
+            raise WhatsMinerValidationError("update_firmware needs file=PATH")
+        await _command(args, params, as_json)
     except WhatsMinerValidationError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

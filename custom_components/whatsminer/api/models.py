@@ -162,6 +162,11 @@ class Status:
     power_mode: PowerMode | None = None
     power_limit_set_w: int | None = None
     hash_percent: int | None = None
+    # Newer firmware (v3 firmware's 4028 API among them, spec v3 6.3)
+    coolant_temp_c: float | None = None  # liquid_temp
+    power_percent: int | None = None  # power_pct; None when 0 (no percentage in force)
+    fast_mining: bool | None = None
+    fast_hash: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import suppress
+import dataclasses
 from dataclasses import dataclass
 import json
 import logging
@@ -49,6 +50,7 @@ from ..models import (
 from . import validation as check_param
 from .crypto import TokenKeys, decrypt, derive_keys, encrypt_request
 from .parsers import (
+    boards_in_summary_units,
     integer,
     parse_boards,
     parse_devdetails,
@@ -254,16 +256,28 @@ class WhatsMinerClient:
             self._token = _Token(keys, when + TOKEN_LIFETIME_S - TOKEN_RENEW_EARLY_S)
             return keys
 
-    async def _ensure_writable(self) -> None:
-        """Refuse writes on firmware that only takes them through API v3 (spec 8)."""
+    def assume_version(self, version: Version) -> None:
+        """The version detection already read, so the first write need not ask for it."""
         if self._version is None:
+            self._version = version
+
+    async def _ensure_writable(self) -> None:
+        """Refuse writes on firmware that only takes them through API v3 (spec 8).
+
+        The firmware is asked only when nothing is known: not after a poll (get_version or
+        status told it) nor after detection (assume_version).
+        """
+        version = self._version
+        if version is None and self._status_firmware:
+            version = Version(fw_ver=self._status_firmware)
+        if version is None:
             try:
-                await self._refresh_version()
+                version = await self._refresh_version()
             except (CommandRejectedError, WhatsMinerResponseError):
-                self._version = Version()  # too old to tell: not v3
-        if self._version is not None and self._version.v3_only:
+                version = self._version = Version()  # too old to tell: not v3
+        if version.v3_only:
             raise UnsupportedFirmwareError(
-                f"Firmware {self._version.fw_ver} only accepts writes through API v3"
+                f"Firmware {version.fw_ver} only accepts writes through API v3"
             )
 
     async def _authorized[T](self, action: Callable[[TokenKeys], Awaitable[T]]) -> T:
@@ -362,9 +376,11 @@ class WhatsMinerClient:
         if firmware and self._status_firmware and firmware != self._status_firmware:
             self._slow_due = True  # new firmware: re-read version and friends next time
         self._status_firmware = firmware or self._status_firmware
+        if summary.coolant_temp_c is None and status and status.coolant_temp_c is not None:
+            summary = dataclasses.replace(summary, coolant_temp_c=status.coolant_temp_c)
         return MinerSnapshot(
             summary=summary,
-            boards=boards,
+            boards=boards_in_summary_units(boards, summary),
             pools=pools,
             status=status,
             error_codes=errors,

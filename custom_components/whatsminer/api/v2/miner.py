@@ -17,7 +17,7 @@ from ..errors import (
     MonitorOnlyError,
     UnsupportedCommandError,
 )
-from ..miner import Capabilities, Control, Miner, ProgressCallback, reported_fields
+from ..miner import Capabilities, Control, Detection, Miner, ProgressCallback, reported_fields
 from ..models import (
     ApiVersion,
     ErrorCode,
@@ -32,6 +32,7 @@ from ..models import (
     Status,
     Summary,
     SyslogProto,
+    Version,
 )
 from .client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
 
@@ -71,6 +72,7 @@ class V2Miner(Miner):
         )
         self._refused: set[Control] = set()
         self._last: MinerSnapshot | None = None
+        self._detected: Version | None = None  # what detection read (adopt)
 
     @property
     def api(self) -> ApiVersion:
@@ -93,11 +95,25 @@ class V2Miner(Miner):
         self.client = WhatsMinerClient(
             self.client.host, self.client.port, password or DEFAULT_PASSWORD
         )
+        if self._detected is not None:
+            self.client.assume_version(self._detected)
 
     @property
     def capabilities(self) -> Capabilities:
         snap = self._last
-        liquid = bool(snap and snap.summary.liquid_cooling)
+        # "Liquid Cooling" where summary says it; else fans at 0 RPM with a coolant reading
+        # (v3 firmware's 4028 status has liquid_temp, its summary no such flag)
+        liquid = bool(
+            snap
+            and (
+                snap.summary.liquid_cooling
+                or (
+                    snap.summary.coolant_temp_c is not None
+                    and not snap.summary.fan_in_rpm
+                    and not snap.summary.fan_out_rpm
+                )
+            )
+        )
         return Capabilities(
             api=ApiVersion.V2,
             controls=frozenset(self.CONTROLS - self._refused),
@@ -117,7 +133,10 @@ class V2Miner(Miner):
         settings = MinerSettings(
             power_mode=(status.power_mode if status else None) or summary.power_mode,
             power_limit_w=status.power_limit_set_w if status else None,
+            power_percent=status.power_percent if status else None,
             fast_boot=summary.fast_boot,
+            fast_hash=status.fast_hash if status else None,
+            fast_mining=status.fast_mining if status else None,
             hostname=snapshot.info.hostname if snapshot.info else None,
         )
         snapshot = dataclasses.replace(snapshot, api=ApiVersion.V2, settings=settings)
@@ -150,6 +169,13 @@ class V2Miner(Miner):
     async def verify_password(self) -> None:
         self._writable()
         await self.client.verify_password()
+
+    def adopt(self, detection: Detection) -> None:
+        if detection.api is ApiVersion.V2:
+            self._detected = Version(
+                api_ver=detection.api_version, fw_ver=detection.firmware, miner_type=detection.model
+            )
+            self.client.assume_version(self._detected)
 
     def invalidate_cache(self) -> None:
         self.client.invalidate_cache()

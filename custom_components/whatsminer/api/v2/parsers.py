@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 import math
 from typing import Any
@@ -218,6 +219,31 @@ def parse_boards(reply: dict[str, Any]) -> tuple[Board, ...]:
     return tuple(boards)
 
 
+def boards_in_summary_units(boards: tuple[Board, ...], summary: Summary) -> tuple[Board, ...]:
+    """Boards whose hashrates are in TH/s although read as MH/s, rescaled.
+
+    v3 firmware's 4028 API (spec v3 6.3) gives per-board `MHS av`/`HS RT` in TH/s while its
+    summary stays in MH/s. The boards' sum then falls short of the summary by a factor of
+    about a million; any real mismatch (a dead board, a window) is far below a thousand.
+    """
+    whole = summary.hashrate_avg_ths or summary.hashrate_ths
+    parts = sum(board.hashrate_avg_ths or board.hashrate_ths or 0.0 for board in boards)
+    if not whole or not parts or parts * 1000 > whole:
+        return boards
+    return tuple(
+        replace(
+            board,
+            hashrate_ths=_rescaled(board.hashrate_ths),
+            hashrate_avg_ths=_rescaled(board.hashrate_avg_ths),
+        )
+        for board in boards
+    )
+
+
+def _rescaled(ths: float | None) -> float | None:
+    return None if ths is None else ths * _MHS_PER_THS
+
+
 def parse_pools(reply: dict[str, Any]) -> tuple[Pool, ...]:
     """`pools` reply -> pools (numbered from 1)."""
     pools = []
@@ -262,6 +288,10 @@ def parse_status(reply: dict[str, Any]) -> Status:
         power_mode=_power_mode(data.get("power_mode")),
         power_limit_set_w=integer(data.get("power_limit_set")),
         hash_percent=integer(data.get("hash_percent")),
+        coolant_temp_c=num(data.get("liquid_temp")),
+        power_percent=integer(data.get("power_pct")) or None,
+        fast_mining=flag(data.get("fast_mining")),
+        fast_hash=flag(data.get("fast_hash")),
     )
 
 

@@ -1,0 +1,139 @@
+"""State changes shared by both wire protocols: a v2 write and its v3 twin call the same one."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .physics import MIN_LEVEL, Reading, full_power, running_power, settled_power
+from .profiles import Profile
+from .state import FACTORY_PASSWORD, FACTORY_SALT, Led, MinerState, Network, PowerRamp, Timing
+
+
+class Control(Protocol):
+    """What a write command may do to its miner."""
+
+    state: MinerState
+    profile: Profile
+    timing: Timing
+
+    def now(self) -> float: ...
+    def reading(self) -> Reading: ...
+    def restart_btminer(self) -> None: ...
+    def reboot(self) -> None: ...
+    def forget_tokens(self) -> None: ...
+
+
+def stop_mining(m: Control, reason: str) -> None:
+    s = m.state
+    if s.mining:
+        s.mining = False
+        s.mineroff_reason = reason
+        s.mineroff_at = s.stopped_at = m.now()
+
+
+def start_mining(m: Control) -> None:
+    s = m.state
+    if not s.mining:
+        s.mining = True
+        s.mineroff_reason = ""
+        s.hashing_since = m.now()
+        s.preheat_started_at = None
+    if s.btminer_stopped:
+        m.restart_btminer()
+
+
+def set_power_mode(m: Control, mode: str) -> None:
+    m.state.power_mode = mode
+    m.restart_btminer()
+
+
+def set_power_limit(m: Control, watts: int) -> None:
+    """Capped at the factory limit; an effective change restarts mining."""
+    limit = min(watts, m.profile.max_power_limit_w)
+    if limit != m.state.power_limit_w:
+        m.state.power_limit_w = limit
+        m.restart_btminer()
+
+
+def set_target_freq(m: Control, percent: int) -> None:
+    m.state.target_freq_pct = percent
+    m.restart_btminer()
+
+
+def tuned(m: Control) -> bool:
+    """Start-up frequency tuning has finished (summary up-freq-finish 1)."""
+    reading = m.reading()
+    return reading.hashing and reading.warm >= 1.0
+
+
+def _retarget(m: Control, start: float, seconds: float) -> None:
+    """Move the power from `start` to what the settings now ask for, over `seconds`.
+
+    A level below MIN_LEVEL of full power is more than btminer can run: it restarts and
+    comes back without the percentage (never kept across a restart); a target that low then
+    runs at MIN_LEVEL (see `settled_power`).
+    """
+    s, now = m.state, m.now()
+    full = full_power(s, m.profile)
+    base = full if s.live_target_w is None else float(s.live_target_w)
+    if base * s.power_pct / 100.0 < full * MIN_LEVEL - 0.5:
+        m.restart_btminer()
+        return
+    s.power_ramp = PowerRamp(start, settled_power(s, m.profile), now, seconds)
+
+
+def set_power_pct(m: Control, percent: float, *, fast: bool, after_tuning: bool) -> bool:
+    """Fast (~1 s) or normal (minutes). `after_tuning` (API v3, spec 4.5.3): ignored until
+    start-up tuning has finished; the v2 manuals state no such condition."""
+    if after_tuning and not tuned(m):
+        return False
+    start = _power_now(m)
+    m.state.power_pct = percent
+    _retarget(m, start, m.timing.power_fast_s if fast else m.timing.power_ramp_s)
+    return True
+
+
+def _power_now(m: Control) -> float:
+    return running_power(m.state, m.profile, m.now())
+
+
+def set_power_target(m: Control, watts: int, *, after_tuning: bool) -> None:
+    """Saved at once and applied now; with `after_tuning` (API v3, spec 4.5.2) a target sent
+    during tuning waits for the next btminer start."""
+    m.state.power_target_w = watts
+    if not after_tuning or tuned(m):
+        start = _power_now(m)
+        m.state.live_target_w = watts
+        _retarget(m, start, m.timing.power_fast_s)
+
+
+def restore_power(m: Control) -> None:
+    """Back to full power: no percentage and no target."""
+    start = _power_now(m)
+    m.state.power_pct = 100.0
+    m.state.power_target_w = m.state.live_target_w = None
+    _retarget(m, start, m.timing.power_fast_s)
+
+
+def restore_mining_settings(m: Control) -> None:
+    """Mining settings back to factory values (power, tuning, fans, heat mode)."""
+    s = m.state
+    s.power_mode, s.power_pct, s.power_ramp = "normal", 100.0, None
+    s.power_target_w = s.live_target_w = None
+    s.power_limit_w = m.profile.max_power_limit_w
+    s.temp_offset = s.upfreq_speed = s.target_freq_pct = 0
+    s.fast_boot = s.fast_hash = s.poweroff_cool = s.fan_zero_speed = False
+    s.heat_mode, s.cointype = "normal", "BTC"
+
+
+def factory_reset(m: Control) -> None:
+    """Passwords, write switch (off), network, pools, power settings and LED back to factory."""
+    s = m.state
+    restore_mining_settings(m)
+    s.password, s.salt, s.api_enabled = FACTORY_PASSWORD, FACTORY_SALT, False
+    s.accounts = {name: name for name in s.accounts}
+    s.permissions = {}
+    s.network, s.hostname, s.web_pools = Network(), "WhatsMiner", True
+    s.pools = []
+    s.btminer_init, s.led, s.syslog = True, Led(), None
+    m.forget_tokens()

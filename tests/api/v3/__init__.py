@@ -1,0 +1,1 @@
+"""Tests of the API v3 backend (no Home Assistant needed)."""
