@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -64,7 +65,11 @@ async def miner_entries(hass: HomeAssistant, miners: list[SimulatedMiner]) -> li
         assert await hass.config_entries.async_setup(entry.entry_id)
         result.append(entry)
     await hass.async_block_till_done()
-    return result
+    yield result
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
