@@ -40,6 +40,7 @@ from .manager.power import (
     MIN_PERCENT_LOWEST,
     Observed,
     full_power_guess,
+    is_steady,
     learn_full_power,
     needs_reapply,
     percent_for,
@@ -62,6 +63,7 @@ class PowerTargetController:
         self.percent_set: int | None = None
         self._deferred = False  # a target waits for the miner to mine again
         self._mining_since: float | None = None  # seen mining without a break since
+        self._last_reading: tuple[int | None, float] | None = None  # (percent, W) last poll
         self._observed: Observed | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         entry = coordinator.config_entry
@@ -147,6 +149,8 @@ class PowerTargetController:
                 await miner.set_power_percent(percent, fast=True)
 
             await async_miner_action(self.coordinator, write, refresh=refresh)
+            if percent != self.percent_set:
+                self._last_reading = None  # a poll under way may still show the old level
             self.percent_set = percent
         elif caps.has(Control.POWER_TARGET):
             watts = round(self.target_w)
@@ -172,7 +176,12 @@ class PowerTargetController:
         elif self._mining_since is None and before is not None:
             self._mining_since = now  # seen starting: warm-up begins now
         mining_for = None if self._mining_since is None else now - self._mining_since
-        learned = learn_full_power(self.learned_full_w, snapshot, self.percent_set, mining_for)
+        power = snapshot.summary.power_w
+        steady = mines and is_steady(self._last_reading, self.percent_set, power)
+        self._last_reading = (self.percent_set, power) if mines and power else None
+        learned = learn_full_power(
+            self.learned_full_w, snapshot, self.percent_set, mining_for, steady=steady
+        )
         reapply = self.target_w is not None and (
             (self._deferred and mines) or needs_reapply(self._observed, observed, self.percent_set)
         )

@@ -19,6 +19,7 @@ from custom_components.whatsminer.manager.power import (
     Observed,
     efficiency,
     full_power_guess,
+    is_steady,
     learn_full_power,
     needs_reapply,
     percent_for,
@@ -63,8 +64,7 @@ def test_learning_needs_warm_full_power() -> None:
     assert learn_full_power(None, warm, None) == 3400
     assert learn_full_power(3000, warm, 100) == 3000 + 0.3 * 400
     half = snap(power_w=1700, upfreq_complete=True)
-    assert learn_full_power(None, half, 50) == 3400  # scaled from 50 %
-    assert learn_full_power(3000, half, 20) == 3000  # too far below full power
+    assert learn_full_power(3000, half, 50) == 3000  # only readings at 100 % count
     cold = snap(power_w=1000, upfreq_complete=False)
     assert learn_full_power(None, cold, None) is None
     assert warmed_up(snap(power_w=3400, elapsed_s=700))
@@ -73,6 +73,18 @@ def test_learning_needs_warm_full_power() -> None:
     assert not warmed_up(snap(power_w=3400, elapsed_s=7000), mining_for_s=30)  # just started
     assert warmed_up(snap(power_w=3400, elapsed_s=7000), mining_for_s=700)
     assert learn_full_power(5.0, snap(power_w=None, upfreq_complete=True), None) == 5.0
+
+
+def test_steady_readings_teach_without_warm_up_signs() -> None:
+    assert not is_steady(None, 50, 1700)
+    assert not is_steady((60, 1700), 50, 1700)
+    assert not is_steady((50, 1500), 50, 1700)
+    assert is_steady((50, 1690), 50, 1700)
+    assert not is_steady((50, 1690), 50, None)
+    young = snap(power_w=3400, elapsed_s=7000)
+    assert learn_full_power(None, young, 100, 30) is None
+    assert learn_full_power(None, young, 100, 30, steady=True) == 3400
+    assert learn_full_power(None, snap(power_w=3400, mining=False), 100, steady=True) is None
 
 
 def test_full_power_guess_and_efficiency() -> None:

@@ -28,7 +28,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, State, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -158,6 +158,7 @@ class PowerManager:
         self.problems: dict[str, str] = {}  # input role -> problem
         self._last_good: dict[str, float] = {}
         self._draw_at_reading: float | None = None  # the managed draw when the meter read
+        self._reading: State | None = None
         self._manual_entities: dict[str, str] = {}  # entity id -> miner key
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -255,13 +256,24 @@ class PowerManager:
             self.async_request_evaluate()
 
     @callback
-    def _async_input_changed(self, event: Event[Any]) -> None:
-        if event.data.get("entity_id") == self.config.get(CONF_SURPLUS_SENSOR):
-            # The meter's reading contains what the miners drew when it was taken; a decision
-            # made later, after a write but before the next reading, must add back that draw
-            # and not the new one (else each such decision would add the change again).
-            self._draw_at_reading = self._current_draw()
+    def _async_input_changed(self, _event: Event[Any]) -> None:
+        self._note_reading()
         self.async_request_evaluate()
+
+    def _note_reading(self) -> None:
+        """Pair a new meter reading with what the managed miners drew when it came.
+
+        The reading contains that draw; a decision made later, after a write but before the
+        next reading, must add back that draw and not the new one (else each such decision
+        would count the change twice). Called on the reading's event and at the start of
+        every decision, whichever comes first.
+        """
+        entity_id = self.config.get(CONF_SURPLUS_SENSOR)
+        state = self.hass.states.get(entity_id) if entity_id else None
+        if state is None or state is self._reading:
+            return
+        self._reading = state  # a new reading is a new State object
+        self._draw_at_reading = self._current_draw()
 
     def _current_draw(self) -> float:
         now = dt_util.utcnow().timestamp()
@@ -333,6 +345,7 @@ class PowerManager:
             if miner is not None:
                 record = self.records[miner]
                 record.manual_until = now + hold
+                record.commanded_w = None  # someone else sets its power now
                 LOGGER.debug("%s is in manual control until %s", record.name, record.manual_until)
 
     # Inputs
@@ -430,13 +443,18 @@ class PowerManager:
         return inputs
 
     def _draw(self, managed: Managed) -> float:
-        """What a managed miner draws now: the power just commanded, else the reading."""
+        """What a managed miner draws now: what the manager last set it to, else the reading.
+
+        The fast path reaches a new level within about a second, long before the next poll,
+        and a poll that was under way while the level changed reports the old one: the level
+        set is the better figure once the manager has set one.
+        """
         record = self.records[managed.key]
+        if record.commanded_w is not None:
+            return record.commanded_w
         snapshot = cast(MinerSnapshot | None, managed.coordinator.data)
         if snapshot is None or not snapshot.mining:
             return 0.0
-        if record.commanded_w is not None and record.commanded_at > record.polled_at:
-            return record.commanded_w
         return snapshot.summary.power_w or 0.0
 
     def _heat_limit(self, miners: list[Managed], full_w: float, now: float) -> float | None:
@@ -472,6 +490,7 @@ class PowerManager:
         """Decide once and carry the decision out."""
         now = dt_util.utcnow().timestamp()
         self._last_run = now
+        self._note_reading()
         miners = self.loaded_miners()
         inputs = self._inputs(miners, now)
         full_w = sum(i.full_power_w for i in inputs if i.available and not i.manual)
@@ -532,25 +551,39 @@ class PowerManager:
     ) -> None:
         record = self.records[managed.key]
         coordinator, controller = managed.coordinator, managed.controller
+        coalescer = coalescer_for(coordinator)
         if action in (Action.START, Action.STOP):
             on = action is Action.START
+            if coalescer.pending("mining") == on:
+                return  # already asked for; the coalescer sends it when the interval allows
             record.restart_writes.append(now)
             if on:
                 record.last_start, record.starts = now, record.starts + 1
             else:
                 record.last_stop, record.stops = now, record.stops + 1
+                record.commanded_w = 0.0
 
             async def apply() -> None:
                 await async_miner_action(coordinator, lambda miner: miner.set_mining(on))
 
-            await coalescer_for(coordinator).async_submit("mining", on, apply)
+            await coalescer.async_submit("mining", on, apply)
+            if on and coalescer.pending("mining") is not None:
+                record.commanded_w = 0.0  # held back: it does not draw yet
+                return
         if action in (Action.START, Action.RUN) and controller.supported:
             full = controller.full_power_w or 0.0
             deadband = max(DEADBAND_W, 0.01 * full)
             current = controller.target_w
-            if current is None or abs(current - target_w) >= deadband or action is Action.START:
+            stale = record.commanded_w is None or abs(record.commanded_w - target_w) >= deadband
+            if current is None or stale or action is Action.START:
                 record.commanded_w, record.commanded_at = target_w, now
-                await controller.async_set(target_w, refresh=False)
+                try:
+                    await controller.async_set(target_w, refresh=False)
+                except HomeAssistantError:
+                    record.commanded_w = None  # unknown: go by the readings
+                    raise
+        elif action is Action.START:
+            record.commanded_w = controller.full_power_w
 
     def _remember(self, now: float, plan: Plan | None, notes: list[str]) -> None:
         decision: dict[str, Any] = {

@@ -23,8 +23,8 @@ MIN_PERCENT_LOWEST = 10
 WARM_AFTER_S = 600
 # Weight of a new reading in the learned full power.
 LEARN_WEIGHT = 0.3
-# Below this percentage the draw is too far from full power to scale it up.
-LEARN_MIN_PERCENT = 40
+# Two polls this close at the same percentage show the miner has settled.
+STEADY_SHARE = 0.02
 
 
 def percent_for(watts: float, full_power_w: float, min_percent: int, max_percent: int = 100) -> int:
@@ -61,25 +61,34 @@ def learn_full_power(
     snapshot: MinerSnapshot,
     percent_in_force: int | None,
     mining_for_s: float | None = None,
+    *,
+    steady: bool = False,
 ) -> float | None:
-    """The full power after this snapshot, when it shows the miner warm and steady.
+    """The full power after this snapshot: updated when it shows the miner at 100 %, warm
+    (tuning over) or `steady` (two polls in a row at 100 % that agree).
 
-    At 100 % the reading is the full power; at a lower percentage set through the fast path
-    (at least LEARN_MIN_PERCENT) it is scaled up, so the estimate keeps improving while the
-    manager holds the miner below full power.
+    Only readings at 100 % count: a reading at a lower level may come from a poll that was
+    under way while the level changed, and scaling it up multiplies that error.
     """
     power = snapshot.summary.power_w
-    if power is None or power <= 0 or not warmed_up(snapshot, mining_for_s):
+    if power is None or power <= 0 or snapshot.process_down or not snapshot.mining:
         return learned_w
-    if percent_in_force is None or percent_in_force == 100:
-        sample = float(power)
-    elif percent_in_force >= LEARN_MIN_PERCENT:
-        sample = power * 100.0 / percent_in_force
-    else:
+    if percent_in_force not in (None, 100):
+        return learned_w
+    if not (steady or warmed_up(snapshot, mining_for_s)):
         return learned_w
     if learned_w is None:
-        return sample
-    return learned_w + LEARN_WEIGHT * (sample - learned_w)
+        return float(power)
+    return learned_w + LEARN_WEIGHT * (power - learned_w)
+
+
+def is_steady(
+    before: tuple[int | None, float] | None, percent: int | None, power_w: float | None
+) -> bool:
+    """Two polls in a row at the same percentage within STEADY_SHARE of each other."""
+    if before is None or power_w is None or power_w <= 0 or before[0] != percent:
+        return False
+    return abs(power_w - before[1]) <= STEADY_SHARE * power_w
 
 
 def full_power_guess(snapshot: MinerSnapshot, power_max_w: int | None) -> float | None:
