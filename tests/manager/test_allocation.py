@@ -17,6 +17,7 @@ LIMITS = Limits(
     min_stop_s=300,
     max_restart_writes_per_hour=4,
     start_margin_w=100,
+    start_headroom=0,
     stop_delay_s=60,
     start_delay_s=0,
     stop_now_deficit_w=1e9,

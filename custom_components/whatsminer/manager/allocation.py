@@ -9,7 +9,7 @@ The rules, in the order they are applied:
    efficiency comes after those with one.
 3. Whole miners start and stop only when the budget crosses their minimum (the lowest power
    they run stably at): a stopped miner starts when the budget left after the running
-   miners' minima holds its own minimum plus a margin; running miners stop, least efficient
+   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum); running miners stop, least efficient
    first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
    once when it falls short by `stop_now_deficit_w` or more: that would be grid import, so
    then even the minimum run time gives way; the hourly write limit never does). A
@@ -63,6 +63,7 @@ class Limits:
     min_stop_s: float = 600.0
     max_restart_writes_per_hour: int = 4
     start_margin_w: float = 150.0
+    start_headroom: float = 0.2  # ... or this share of the miner's minimum, if more
     start_delay_s: float = 240.0
     stop_delay_s: float = 30.0
     stop_now_deficit_w: float = 400.0
@@ -231,7 +232,8 @@ def allocate(
         if miner.key in plans:
             continue
         spare = budget - floor
-        if not miner.can_switch or spare < miner.floor_w + limits.start_margin_w:
+        margin = max(limits.start_margin_w, limits.start_headroom * miner.floor_w)
+        if not miner.can_switch or spare < miner.floor_w + margin:
             plans[miner.key] = MinerPlan(
                 key=miner.key, action=Action.IDLE, reason=Reason.BELOW_MINIMUM
             )
