@@ -9,8 +9,8 @@ The rules, in the order they are applied:
    efficiency comes after those with one.
 3. Whole miners start and stop only when the budget crosses their minimum (the lowest power
    they run stably at): a stopped miner starts when the budget left after the running
-   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum); running miners stop, least efficient
-   first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
+   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum);
+   running miners stop, least efficient first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
    once when it falls short by `stop_now_deficit_w` or more: that would be grid import, so
    then even the minimum run time gives way; the hourly write limit never does). A
    start waits until the budget has held the extra miner for `start_delay_s`, so a gap
