@@ -8,15 +8,15 @@ The rules, in the order they are applied:
 2. The most efficient miner (lowest measured J/TH) comes first. A miner without a measured
    efficiency comes after those with one.
 3. Whole miners start and stop only when the budget crosses their minimum (the lowest power
-   they run stably at): a stopped miner starts when the budget left after the running
-   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum);
-   running miners stop, least efficient first, when the budget has stayed below the sum of their minima for `stop_delay_s` (at
-   once when it falls short by `stop_now_deficit_w` or more: that would be grid import, so
-   then even the minimum run time gives way; the hourly write limit never does). A
-   start waits until the budget has held the extra miner for `start_delay_s`, so a gap
-   between two clouds does not start a miner only to stop it again.
-   Starts and stops respect a minimum run time, a minimum stop time and a limit on
-   restart-causing writes per hour.
+   they run stably at). A stopped miner starts when the budget left after the running
+   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum)
+   and has held it for `start_delay_s`, so a gap between two clouds does not start a
+   miner only to stop it again. When the budget no longer holds the running miners'
+   minima, those that must keep running do, then, most efficient first, those that still
+   fit; the others stop: after `stop_delay_s`, or at once when the budget falls short by
+   `stop_now_deficit_w` or more (that would be grid import, so then even the minimum run
+   time gives way; the hourly limit of restart-causing writes never does). Starts and
+   stops respect a minimum run time, a minimum stop time and that hourly limit.
 4. The budget above the running miners' minima goes, in efficiency order, to each running
    miner up to its full power, in watts: the power targets are fine-grained.
 """
