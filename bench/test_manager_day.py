@@ -137,9 +137,10 @@ def _power(miner: SimulatedMiner) -> float:
     return float(miner.state.power_w) if _hashing(miner) else 0.0
 
 
-def _waiting_on_time(task: asyncio.Task[Any]) -> bool:
+def _waiting_on_time(task: asyncio.Future[Any]) -> bool:
     """An automation or script run waits in a delay for time that only the bench moves."""
-    code = getattr(task.get_coro(), "cr_code", None)
+    coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+    code = getattr(coro, "cr_code", None)
     filename = code.co_filename if code is not None else ""
     return "helpers/script.py" in filename or "components/automation" in filename
 
