@@ -153,6 +153,12 @@ class PowerTargetController:
                 self._last_reading = None  # a poll under way may still show the old level
             self.percent_set = percent
         elif caps.has(Control.POWER_TARGET):
+            snapshot = self._snapshot()
+            if snapshot is not None and snapshot.summary.upfreq_complete is False:
+                # Sent while tuning, set.miner.power would only apply at the next boot.
+                self._deferred = True
+                self.notify()
+                return
             watts = round(self.target_w)
             await async_miner_action(
                 self.coordinator, lambda miner: miner.set_power_target(watts), refresh=refresh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -129,8 +130,18 @@ async def test_watts_to_a_miner_without_fast_percent(
         controller = controller_for(coordinator)
         assert controller.supported
         await controller.async_set(2500)
-    assert miner.counters.commands["set_power"] == 1
-    assert controller.percent_set is None
+        assert miner.counters.commands["set_power"] == 1
+        assert controller.percent_set is None
+        tuning = replace(
+            coordinator.data, summary=replace(coordinator.data.summary, upfreq_complete=False)
+        )
+        coordinator.async_set_updated_data(tuning)
+        await controller.async_set(2400)  # while tuning: kept until tuning has finished
+        assert miner.counters.commands["set_power"] == 1
+        done = replace(tuning, summary=replace(tuning.summary, upfreq_complete=True))
+        coordinator.async_set_updated_data(done)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert miner.counters.commands["set_power"] == 2
 
 
 async def test_restored_after_a_restart_of_home_assistant(
