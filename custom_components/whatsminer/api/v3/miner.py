@@ -311,8 +311,8 @@ class V3Miner(Miner):
 
         v3 has no authenticated read. `set.miner.report {"gap": 0}` is the least intrusive
         write: per spec 4.13 it concerns the status pushes on this very connection only, and
-        this connection never asked for any (no LED, pool, power or network state). Should a
-        firmware lack it (-2), `set.system.led "auto"` is sent, but only while the LED
+        this connection never asked for any (no LED, pool, power or network state). Should
+        a firmware lack it (-2), `set.system.led "auto"` is sent, but only while the LED
         already is in auto mode; otherwise nothing is left to try without side effects and
         the password is taken as it is.
         """
