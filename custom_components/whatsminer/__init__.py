@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .const import DOMAIN
+from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_POWER_MANAGER
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -41,6 +41,11 @@ def _config_entry_only(config: dict[str, Any]) -> dict[str, Any]:
 CONFIG_SCHEMA = _config_entry_only
 
 
+def _is_power_manager(entry: WhatsMinerConfigEntry) -> bool:
+    """Power manager entries (manager/) share the domain with the miners."""
+    return bool(entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_POWER_MANAGER)
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (services are registered here, once)."""
     from .services import async_setup_services  # noqa: PLC0415
@@ -50,12 +55,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
-    """Set up one miner; from its stored profile when it does not answer.
+    """Set up one miner (or a power manager); a miner from its stored profile when it does
+    not answer.
 
     A miner never seen before is retried (ConfigEntryNotReady) until it answers. A miner
     seen before gets its device and entities at once, unavailable until it answers, and is
     polled with a growing interval meanwhile (no set-up retry loop).
     """
+    if _is_power_manager(entry):
+        from .manager import setup as manager_setup  # noqa: PLC0415
+
+        return await manager_setup.async_setup_entry(hass, entry)  # type: ignore[arg-type]
     from homeassistant.exceptions import ConfigEntryNotReady  # noqa: PLC0415
 
     from .const import LOGGER  # noqa: PLC0415
@@ -99,7 +109,11 @@ def _first_refresh_slots(hass: HomeAssistant) -> asyncio.Semaphore:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:
-    """Unload one miner."""
+    """Unload one miner (or a power manager)."""
+    if _is_power_manager(entry):
+        from .manager import setup as manager_setup  # noqa: PLC0415
+
+        return await manager_setup.async_unload_entry(hass, entry)  # type: ignore[arg-type]
     unloaded: bool = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.miner.close()

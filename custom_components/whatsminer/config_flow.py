@@ -75,6 +75,12 @@ from .const import (
     MIN_SCAN_INTERVAL_S,
 )
 from .coordinator import WhatsMinerConfigEntry
+from .manager.flow import (
+    PowerManagerFlowMixin,
+    PowerManagerOptionsFlow,
+    is_power_manager,
+    miner_entries,
+)
 
 CONF_MINER = "miner"
 CONF_ADVANCED = "advanced"
@@ -283,7 +289,7 @@ def _address(user_input: dict[str, Any]) -> tuple[str, int, int]:
 PASSWORD_SCHEMA = vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
 
 
-class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
+class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add a WhatsMiner."""
 
     VERSION = ENTRY_VERSION
@@ -296,11 +302,31 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: WhatsMinerConfigEntry) -> WhatsMinerOptionsFlow:
-        """The options of a miner."""
+    def async_get_options_flow(
+        config_entry: WhatsMinerConfigEntry,
+    ) -> WhatsMinerOptionsFlow | PowerManagerOptionsFlow:
+        """The options of a miner (or of a power manager)."""
+        if is_power_manager(config_entry):
+            return PowerManagerOptionsFlow()
         return WhatsMinerOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Once a miner exists, offer a power manager too; else straight to the address."""
+        if user_input is None and miner_entries(self.hass):
+            return await self.async_step_add()
+        return await self._async_address_step("user", user_input)
+
+    async def async_step_add(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """What to add: another miner or a power manager."""
+        return self.async_show_menu(step_id="add", menu_options=["miner", "power_manager"])
+
+    async def async_step_miner(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a miner (chosen in the menu)."""
+        return await self._async_address_step("miner", user_input)
+
+    async def _async_address_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         """Ask for the miner's address (empty: search the network) and detect its API."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -313,7 +339,7 @@ class WhatsMinerConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 return await self._async_found(target)
         return self.async_show_form(
-            step_id="user",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(_address_schema(), user_input),
             errors=errors,
         )

@@ -10,6 +10,8 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
 from .coordinator import WhatsMinerConfigEntry
+from .manager.core import PowerManager
+from .manager.flow import is_power_manager
 
 # Keys as the models and the firmware name them; matched at any depth.
 TO_REDACT = {
@@ -50,6 +52,9 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: WhatsMinerConfigEntry
 ) -> dict[str, Any]:
     """Everything needed to understand a miner's behaviour, without secrets or identities."""
+    if is_power_manager(entry):
+        manager: PowerManager = entry.runtime_data  # type: ignore[assignment]
+        return {"title": entry.title, **manager.diagnostics()}
     coordinator = entry.runtime_data
     snapshot = coordinator.data  # None while a miner set up from its profile never answered
     profile = coordinator.profile

@@ -27,6 +27,9 @@ from .api.miner import Capabilities, Control
 from .api.models import MinerSnapshot
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
+from .manager import entities as manager_entities
+from .manager.flow import is_power_manager
+from .power_target import power_target_entities
 
 PARALLEL_UPDATES = 1
 
@@ -164,10 +167,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the numbers of one miner."""
+    if is_power_manager(entry):
+        await manager_entities.async_setup_number(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         WhatsMinerNumber(coordinator, description) for description in offered(coordinator, NUMBERS)
     )
+    async_add_entities(power_target_entities(coordinator))
 
 
 class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):

@@ -40,6 +40,8 @@ from .api.miner import Capabilities, Control
 from .api.models import Board, ErrorCode, MinerSnapshot, PowerMode
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .entity import WhatsMinerEntity, shown_by_control
+from .manager import entities as manager_entities
+from .manager.flow import is_power_manager
 
 PARALLEL_UPDATES = 0
 
@@ -521,7 +523,10 @@ async def async_setup_entry(
     entry: WhatsMinerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of one miner, for the readings it has."""
+    """Set up the sensors of one miner (for the readings it has) or of a power manager."""
+    if is_power_manager(entry):
+        await manager_entities.async_setup_sensor(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     capabilities = coordinator.capabilities
     descriptions = [

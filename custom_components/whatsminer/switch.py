@@ -12,6 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
+from .manager import entities as manager_entities
+from .manager.flow import is_power_manager
 
 PARALLEL_UPDATES = 1
 
@@ -95,6 +97,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the switches of one miner."""
+    if is_power_manager(entry):
+        await manager_entities.async_setup_switch(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         WhatsMinerSwitch(coordinator, description) for description in offered(coordinator, SWITCHES)

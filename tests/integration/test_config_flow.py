@@ -58,9 +58,16 @@ def _address(miner: SimulatedMiner, **ports: int) -> dict[str, Any]:
 
 
 async def _start(hass: HomeAssistant) -> str:
+    """The address form: at once for the first miner, through the menu once one exists."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    if result["type"] is FlowResultType.MENU:
+        assert result["step_id"] == "add"
+        assert result["menu_options"] == ["miner", "power_manager"]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "miner"}
+        )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] in ("user", "miner")
     assert result["errors"] == {}
     return result["flow_id"]
 

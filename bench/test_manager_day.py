@@ -1,0 +1,397 @@
+"""The power manager on a simulated day, against the solar-surplus blueprint (issue 12).
+
+Run by `bench/run manager` (the project's .venv, Home Assistant from phcc); not a unit test.
+
+Method
+- Three simulated miners of different efficiency (m20s_legacy 49 J/TH, m30s_plus 34 J/TH,
+  m56s_hydro 26 J/TH at full power) on one simulated clock, set up as WhatsMiner entries in
+  Home Assistant. Home Assistant's clock (freezer) and the miners' clock move together in
+  5 s steps from 05:30 to 20:30 of the day in bench/manager_day.py.
+- Each step: the miners' real draw (the simulator's own physics) is booked against the PV
+  and house load of that step; then sensor.grid_surplus is set to PV - house - miners
+  (export positive) and Home Assistant reacts during the next 5 s. So every reaction is
+  at least one step late, for both contenders.
+- Run 1, the manager: a power manager entry over the three miners with the surplus sensor
+  and default options (reserve 100 W, minimum run 15 min, minimum stop 10 min, 4 restarting
+  writes an hour, 50 % minimum level).
+- Run 2, the blueprint: blueprints/automation/whatsminer/solar_surplus.yaml over the same
+  miners (most efficient first), start above 5800 W (the largest miner's draw plus a
+  margin, as its description advises), stop below 0 W, its default delays.
+- Figures: available surplus (PV - house, when positive), what the miners could absorb of it
+  (each miner off or between its minimum and full power), surplus used by mining, grid
+  import caused by mining, starts/stops per miner (from the simulator's state), restarting
+  writes per miner (the simulator's command counters: power_on/off and the other
+  btminer-restarting commands), hashes mined.
+- Heating: the manager with a thermostat on a simulated 1000 l tank (manager_day.Tank),
+  8 hours; steady state is the last 4 hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+import json
+import os
+from pathlib import Path
+import sys
+import time
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.blueprint.models import DomainBlueprints
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.whatsminer.const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_POWER_MANAGER
+from simulator import MinerSimulator, SimClock, SimulatedMiner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from manager_day import DAY_START_S, STEP_S, Sample, Tally, Tank, day, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BLUEPRINTS = ROOT / "blueprints"
+PROFILES = ("m20s_legacy", "m30s_plus", "m56s_hydro")
+SURPLUS = "sensor.grid_surplus"
+TANK = "sensor.tank_temperature"
+RESTARTING = (
+    "power_on",
+    "power_off",
+    "restart_btminer",
+    "set_power_pct_v2",
+    "adjust_power_limit",
+    "set_low_power",
+    "set_normal_power",
+    "set_high_power",
+    "set_target_freq",
+    "reboot",
+)
+HOURS = float(os.environ.get("BENCH_MANAGER_HOURS", "15"))
+REPORT: dict[str, Any] = {}
+SETTLE_TURNS = 50_000  # event-loop turns a step may take to finish its polls and writes
+SETTLE_CUT_SHORT = [0]  # steps whose polls and writes were not done in SETTLE_TURNS
+TRACE: Any = None  # debugging hook: called after each step
+
+
+@pytest.fixture(autouse=True)
+def repository_blueprints() -> Iterator[None]:
+    """Home Assistant reads blueprints from this repository's blueprints/ folder."""
+    with patch.object(
+        DomainBlueprints, "blueprint_folder", property(lambda self: BLUEPRINTS / self.domain)
+    ):
+        yield
+
+
+async def _miners(hass: HomeAssistant) -> tuple[list[MinerSimulator], list[SimulatedMiner]]:
+    clock = SimClock(start=dt_util.utcnow().timestamp(), frozen=True)
+    sims = [
+        MinerSimulator(profile=p, host="127.0.0.1", clock=clock, seed=40 + i)
+        for i, p in enumerate(PROFILES)
+    ]
+    for sim in sims:
+        await sim.__aenter__()
+    miners = [sim.miners[0] for sim in sims]
+    clock.advance(3600)  # warmed up
+    for miner in miners:
+        miner.state.noise = False
+    return sims, miners
+
+
+async def _entries(hass: HomeAssistant, miners: list[SimulatedMiner]) -> list[MockConfigEntry]:
+    entries = []
+    for miner in miners:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=miner.profile.name,
+            unique_id=format_mac(miner.state.mac),
+            data={CONF_HOST: miner.host, CONF_PORT: miner.port, CONF_PASSWORD: "admin"},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        entries.append(entry)
+    await hass.async_block_till_done()
+    return entries
+
+
+def _device(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id or ""), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
+def _hashing(miner: SimulatedMiner) -> bool:
+    return miner.reading().hashing
+
+
+def _power(miner: SimulatedMiner) -> float:
+    return float(miner.state.power_w) if _hashing(miner) else 0.0
+
+
+def _waiting_on_time(task: asyncio.Future[Any]) -> bool:
+    """An automation or script run waits in a delay for time that only the bench moves."""
+    coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+    code = getattr(coro, "cr_code", None)
+    filename = code.co_filename if code is not None else ""
+    return "helpers/script.py" in filename or "components/automation" in filename
+
+
+async def _settle(hass: HomeAssistant) -> None:
+    """Let every poll and write finish, without waiting for automations' delays (which only
+    end when the bench moves time: async_block_till_done would wait forever)."""
+    for _ in range(SETTLE_TURNS):
+        await asyncio.sleep(0)
+        busy = [
+            t
+            for t in (*hass._tasks, *hass._background_tasks)
+            if not t.done() and not _waiting_on_time(t)
+        ]
+        if not busy:
+            return
+    SETTLE_CUT_SHORT[0] += 1
+
+
+async def _step(hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: SimClock) -> None:
+    """One step in two parts: what Home Assistant decides during the first seconds reaches
+    the miners, and their fast power changes (about 1 s in the simulator) finish in the
+    last second, as they would between two meter readings in real time."""
+    for seconds in (STEP_S - 1, 1):
+        freezer.tick(timedelta(seconds=seconds))
+        clock.advance(seconds)
+        async_fire_time_changed(hass)
+        await _settle(hass)
+
+
+def _restarting_writes(miner: SimulatedMiner) -> int:
+    return sum(miner.counters.commands.get(name, 0) for name in RESTARTING)
+
+
+async def _run_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    samples: list[Sample],
+) -> dict[str, Any]:
+    # Each miner off, or between the manager's default minimum (50 %) and its full power.
+    full = [m.profile.power_w["normal"] + 12.0 for m in miners]  # hashboards + control board
+    ranges = [(0.5 * f, f) for f in full]
+    writes_before = [_restarting_writes(m) for m in miners]
+    tally = Tally(ranges)
+    clock = miners[0].clock
+    started = time.process_time()
+    for sample in samples:
+        powers = [_power(m) for m in miners]
+        tally.add(sample, powers, [m.state.hashrate for m in miners], [_hashing(m) for m in miners])
+        surplus = sample.pv_w - sample.house_w - sum(powers)
+        hass.states.async_set(
+            SURPLUS, str(round(surplus)), {"unit_of_measurement": "W", "device_class": "power"}
+        )
+        await _step(hass, freezer, clock)
+        if TRACE is not None:
+            TRACE(sample, powers, surplus)
+    figures: dict[str, Any] = tally.figures()
+    figures["restarting_writes"] = [
+        _restarting_writes(m) - before for m, before in zip(miners, writes_before, strict=True)
+    ]
+    figures["power_target_writes"] = [m.counters.commands.get("set_power_pct", 0) for m in miners]
+    figures["cpu_s"] = round(time.process_time() - started, 1)
+    figures["steps_cut_short"] = SETTLE_CUT_SHORT[0]
+    SETTLE_CUT_SHORT[0] = 0
+    figures["series"] = tally.series
+    return figures
+
+
+def _start_of_day(freezer: FrozenDateTimeFactory) -> None:
+    midnight = datetime(2026, 6, 21, tzinfo=dt_util.UTC)
+    freezer.move_to(midnight + timedelta(seconds=max(DAY_START_S, FROM_H * 3600)))
+
+
+FROM_H = float(os.environ.get("BENCH_MANAGER_FROM_H", "0"))  # debugging: start later
+
+
+SEED = int(os.environ.get("BENCH_MANAGER_SEED", "2026"))  # another day: another seed
+
+
+def _samples() -> list[Sample]:
+    samples = [s for s in day(SEED) if s.t >= FROM_H * 3600]
+    return samples[: int(HOURS * 3600 / STEP_S)]
+
+
+async def _stop_all(hass: HomeAssistant, miners: list[SimulatedMiner]) -> None:
+    for miner in miners:
+        miner.state.mining = False
+        miner.state.stopped_at = miner.now()
+
+
+async def test_manager_day(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """Run 1: the power manager follows the surplus."""
+    _start_of_day(freezer)
+    sims, miners = await _miners(hass)
+    try:
+        await _stop_all(hass, miners)  # night: everything off
+        entries = await _entries(hass, miners)
+        hass.states.async_set(SURPLUS, "0", {"unit_of_measurement": "W", "device_class": "power"})
+        manager = MockConfigEntry(
+            domain=DOMAIN,
+            title="Power manager",
+            data={CONF_ENTRY_TYPE: ENTRY_TYPE_POWER_MANAGER},
+            options={"miners": [_device(hass, e) for e in entries], "surplus_sensor": SURPLUS},
+        )
+        manager.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(manager.entry_id)
+        await hass.async_block_till_done()
+        REPORT["manager"] = await _run_day(hass, freezer, miners, _samples())
+        REPORT["manager"]["decisions_kept"] = len(manager.runtime_data.decisions)
+        await hass.config_entries.async_unload(manager.entry_id)
+    finally:
+        for sim in sims:
+            await sim.__aexit__(None, None, None)
+
+
+async def test_blueprint_day(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """Run 2: the solar-surplus blueprint on the same day."""
+    _start_of_day(freezer)
+    sims, miners = await _miners(hass)
+    try:
+        await _stop_all(hass, miners)
+        entries = await _entries(hass, miners)
+        hass.states.async_set(SURPLUS, "0", {"unit_of_measurement": "W", "device_class": "power"})
+        registry = er.async_get(hass)
+        switches = [
+            registry.async_get_entity_id("switch", DOMAIN, f"{e.unique_id}_mining")
+            for e in reversed(entries)  # most efficient first
+        ]
+        config = {
+            "automation": {
+                "id": "solar",
+                "use_blueprint": {
+                    "path": "whatsminer/solar_surplus.yaml",
+                    "input": {
+                        "surplus_sensor": SURPLUS,
+                        "miners": switches,
+                        "start_above": 5800,
+                        "stop_below": 0,
+                    },
+                },
+            }
+        }
+        assert await async_setup_component(hass, "automation", config)
+        await hass.async_block_till_done()
+        REPORT["blueprint"] = await _run_day(hass, freezer, miners, _samples())
+    finally:
+        for sim in sims:
+            await sim.__aexit__(None, None, None)
+
+
+async def test_heating(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """The thermostat holds a 1000 l tank at 50 °C with the miners' heat."""
+    _start_of_day(freezer)
+    sims, miners = await _miners(hass)
+    tank = Tank()
+    try:
+        entries = await _entries(hass, miners)
+        hass.states.async_set(TANK, str(round(tank.temp_c, 1)), {"unit_of_measurement": "°C"})
+        manager_entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Heating",
+            data={CONF_ENTRY_TYPE: ENTRY_TYPE_POWER_MANAGER},
+            options={"miners": [_device(hass, e) for e in entries], "temperature_sensor": TANK},
+        )
+        manager_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(manager_entry.entry_id)
+        await hass.async_block_till_done()
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": "number.heating_budget", "value": 100_000}
+        )
+        await hass.services.async_call(
+            "climate",
+            "set_temperature",
+            {"entity_id": "climate.heating_heating", "temperature": 50},
+            blocking=True,
+        )
+        manager = manager_entry.runtime_data
+        clock = miners[0].clock
+        hours = min(HOURS, 8.0)
+        total = int(hours * 3600 / STEP_S)
+        temps: list[tuple[int, float]] = []
+        demand_changes: list[int] = []
+        last_demand = manager.heat_limit_w
+        writes_at_half = None
+        for i in range(total):
+            tank.step(sum(_power(m) for m in miners), STEP_S)
+            hass.states.async_set(TANK, str(round(tank.temp_c, 1)), {"unit_of_measurement": "°C"})
+            await _step(hass, freezer, clock)
+            temps.append((i * STEP_S, tank.temp_c))
+            if manager.heat_limit_w != last_demand:
+                demand_changes.append(i * STEP_S)
+                last_demand = manager.heat_limit_w
+            if i == total // 2:
+                writes_at_half = [m.counters.commands.get("set_power_pct", 0) for m in miners]
+        steady_from = total * STEP_S // 2
+        steady = [t for s, t in temps if s >= steady_from]
+        steady_hours = (total * STEP_S - steady_from) / 3600
+        REPORT["heating"] = {
+            "hours": hours,
+            "target_c": 50.0,
+            "steady_state_hours": steady_hours,
+            "steady_min_c": round(min(steady), 2),
+            "steady_max_c": round(max(steady), 2),
+            "steady_max_deviation_c": round(max(abs(t - 50.0) for t in steady), 2),
+            "demand_changes_per_hour_steady": round(
+                sum(1 for s in demand_changes if s >= steady_from) / steady_hours, 1
+            ),
+            "power_target_writes_per_hour_steady_per_miner": [
+                round((m.counters.commands.get("set_power_pct", 0) - w) / steady_hours, 1)
+                for m, w in zip(miners, writes_at_half or [0, 0, 0], strict=True)
+            ],
+            "series": [(s, round(t, 2)) for s, t in temps if s % 60 == 0],
+        }
+    finally:
+        for sim in sims:
+            await sim.__aexit__(None, None, None)
+
+
+def test_report() -> None:
+    """Write bench/results/manager_day.json and print the comparison."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    write_csv(day(SEED), RESULTS / "manager_day_curve.csv")
+    REPORT["seed"] = SEED
+    (RESULTS / "manager_day.json").write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
+    keys = [
+        "available_kwh",
+        "absorbable_kwh",
+        "mining_kwh",
+        "surplus_used_kwh",
+        "share_of_absorbable_used_pct",
+        "grid_import_kwh",
+        "import_share_of_mining_pct",
+        "import_in_first_step_of_a_drop_kwh",
+        "hashes_eh",
+        "starts",
+        "stops",
+        "restarting_writes",
+        "power_target_writes",
+        "cpu_s",
+    ]
+    print()
+    print(f"{'figure':32} {'manager':>22} {'blueprint':>22}")
+    for key in keys:
+        row = [str(REPORT.get(run, {}).get(key, "-")) for run in ("manager", "blueprint")]
+        print(f"{key:32} {row[0]:>22} {row[1]:>22}")
+    heating = {k: v for k, v in REPORT.get("heating", {}).items() if k != "series"}
+    print("heating:", json.dumps(heating))

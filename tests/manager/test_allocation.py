@@ -1,0 +1,199 @@
+"""The allocation rules, without Home Assistant."""
+
+from __future__ import annotations
+
+from custom_components.whatsminer.manager.allocation import (
+    Action,
+    Limits,
+    MinerInput,
+    Plan,
+    Reason,
+    allocate,
+    efficiency_order,
+)
+
+LIMITS = Limits(
+    min_run_s=600,
+    min_stop_s=300,
+    max_restart_writes_per_hour=4,
+    start_margin_w=100,
+    start_headroom=0,
+    stop_delay_s=60,
+    start_delay_s=0,
+    stop_now_deficit_w=1e9,
+)
+NOW = 100_000.0
+
+
+def miner(key: str, j_th: float | None, *, mining: bool = False, **kw: object) -> MinerInput:
+    return MinerInput(
+        key=key,
+        mining=mining,
+        full_power_w=kw.pop("full", 3000.0),  # type: ignore[arg-type]
+        min_power_w=kw.pop("minimum", 1500.0),  # type: ignore[arg-type]
+        efficiency_j_th=j_th,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def actions(plan: Plan) -> dict[str, tuple[Action, float]]:
+    return {m.key: (m.action, m.target_w) for m in plan.miners}
+
+
+def test_most_efficient_first_and_unknown_last() -> None:
+    ms = [miner("c", None), miner("b", 40.0), miner("a", 25.0)]
+    assert [m.key for m in efficiency_order(ms)] == ["a", "b", "c"]
+
+
+def test_fine_steps_fill_the_most_efficient_first() -> None:
+    ms = [miner("bad", 40.0, mining=True), miner("good", 25.0, mining=True)]
+    plan = allocate(4200, ms, LIMITS, NOW)
+    assert actions(plan) == {"bad": (Action.RUN, 1500.0), "good": (Action.RUN, 2700.0)}
+    assert plan.allocated_w == 4200 and plan.unused_w == 0 and plan.running == 2
+    assert plan.by_key()["good"].reason is Reason.BUDGET
+
+
+def test_starts_when_budget_holds_minimum_plus_margin() -> None:
+    ms = [miner("a", 25.0), miner("b", 40.0)]
+    assert actions(allocate(1550, ms, LIMITS, NOW)) == {
+        "a": (Action.IDLE, 0.0),
+        "b": (Action.IDLE, 0.0),
+    }
+    plan = allocate(1700, ms, LIMITS, NOW)
+    assert actions(plan)["a"] == (Action.START, 1700.0)
+    assert plan.by_key()["b"].reason is Reason.BELOW_MINIMUM
+    plan = allocate(3300, ms, LIMITS, NOW)
+    assert actions(plan) == {"a": (Action.START, 1800.0), "b": (Action.START, 1500.0)}
+
+
+def test_full_power_is_the_upper_bound_and_the_rest_unused() -> None:
+    plan = allocate(10_000, [miner("a", 25.0, mining=True)], LIMITS, NOW)
+    assert actions(plan) == {"a": (Action.RUN, 3000.0)}
+    assert plan.unused_w == 7000
+
+
+def test_stop_waits_for_the_delay_then_stops_least_efficient() -> None:
+    ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
+    plan = allocate(2000, ms, LIMITS, NOW)
+    assert actions(plan) == {"a": (Action.RUN, 1500.0), "b": (Action.RUN, 1500.0)}
+    assert plan.deficit_since == NOW
+    assert plan.by_key()["b"].reason is Reason.STOP_DELAY
+    plan = allocate(2000, ms, LIMITS, NOW + 61, deficit_since=plan.deficit_since)
+    assert actions(plan) == {"a": (Action.RUN, 2000.0), "b": (Action.STOP, 0.0)}
+    assert plan.deficit_since is None
+
+
+def test_budget_back_above_minima_clears_the_deficit() -> None:
+    ms = [miner("a", 25.0, mining=True)]
+    plan = allocate(1000, ms, LIMITS, NOW)
+    assert plan.deficit_since == NOW
+    plan = allocate(2000, ms, LIMITS, NOW + 30, deficit_since=plan.deficit_since)
+    assert plan.deficit_since is None
+
+
+def test_min_run_time_keeps_a_miner_at_its_minimum() -> None:
+    ms = [miner("a", 25.0, mining=True, last_start=NOW - 100)]
+    plan = allocate(0, ms, LIMITS, NOW, deficit_since=NOW - 120)
+    assert actions(plan) == {"a": (Action.RUN, 1500.0)}
+    assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
+    assert plan.deficit_since == NOW - 120
+
+
+def test_min_stop_time_and_restart_limit_block_starts() -> None:
+    recently = miner("a", 25.0, last_stop=NOW - 100)
+    plan = allocate(5000, [recently], LIMITS, NOW)
+    assert plan.by_key()["a"].reason is Reason.MIN_STOP_TIME
+    busy = miner("a", 25.0, restart_writes=(NOW - 3000, NOW - 2000, NOW - 1000, NOW - 10))
+    plan = allocate(5000, [busy], LIMITS, NOW)
+    assert plan.by_key()["a"].reason is Reason.RESTART_LIMIT
+    old = miner("a", 25.0, restart_writes=(NOW - 5000,) * 4)
+    assert allocate(5000, [old], LIMITS, NOW).by_key()["a"].action is Action.START
+
+
+def test_restart_limit_blocks_stops() -> None:
+    busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)
+    plan = allocate(0, [busy], LIMITS, NOW, deficit_since=NOW - 100)
+    assert plan.by_key()["a"].reason is Reason.RESTART_LIMIT
+    assert plan.by_key()["a"].action is Action.RUN
+
+
+def test_unavailable_manual_and_uncontrolled_miners_are_left_alone() -> None:
+    ms = [
+        miner("gone", 20.0, available=False),
+        miner("hands", 21.0, mining=True, manual=True),
+        miner("none", 22.0, can_switch=False, can_target=False),
+        miner("ok", 30.0, mining=True),
+    ]
+    plan = allocate(2500, ms, LIMITS, NOW)
+    by_key = plan.by_key()
+    assert by_key["gone"].action is Action.HOLD and by_key["gone"].reason is Reason.UNAVAILABLE
+    assert by_key["hands"].reason is Reason.MANUAL
+    assert by_key["none"].reason is Reason.NO_CONTROL
+    assert by_key["ok"].target_w == 2500  # the whole budget goes to the one left
+
+
+def test_miner_without_power_target_runs_whole() -> None:
+    ms = [miner("onoff", 30.0, can_target=False)]
+    assert actions(allocate(2000, ms, LIMITS, NOW))["onoff"][0] is Action.IDLE
+    assert actions(allocate(3200, ms, LIMITS, NOW))["onoff"] == (Action.START, 3000.0)
+
+
+def test_miner_that_cannot_switch_runs_at_least_its_minimum() -> None:
+    ms = [miner("stuck", 30.0, mining=True, can_switch=False)]
+    plan = allocate(0, ms, LIMITS, NOW, deficit_since=NOW - 1000)
+    assert actions(plan) == {"stuck": (Action.RUN, 1500.0)}
+    idle = [miner("stuck", 30.0, can_switch=False)]
+    assert actions(allocate(5000, idle, LIMITS, NOW)) == {"stuck": (Action.IDLE, 0.0)}
+
+
+def test_negative_budget_is_zero() -> None:
+    plan = allocate(-500, [miner("a", 25.0)], LIMITS, NOW)
+    assert plan.budget_w == 0 and plan.allocated_w == 0 and plan.unused_w == 0
+
+
+def test_writes_last_hour_counts_only_the_hour() -> None:
+    m = miner("a", 25.0, restart_writes=(NOW - 4000, NOW - 100))
+    assert m.writes_last_hour(NOW) == 1
+
+
+def test_start_waits_for_the_start_delay() -> None:
+    limits = Limits(start_delay_s=120, start_margin_w=100)
+    ms = [miner("a", 25.0), miner("b", 40.0)]
+    plan = allocate(5000, ms, limits, NOW)
+    assert plan.by_key()["a"].reason is Reason.START_DELAY and plan.surplus_since == NOW
+    plan = allocate(5000, ms, limits, NOW + 60, surplus_since=plan.surplus_since)
+    assert plan.by_key()["a"].action is Action.IDLE
+    plan = allocate(5000, ms, limits, NOW + 121, surplus_since=plan.surplus_since)
+    assert plan.by_key()["a"].action is Action.START
+    assert plan.by_key()["b"].action is Action.START  # one decision may start several
+    assert plan.surplus_since is None
+    plan = allocate(500, ms, limits, NOW + 200, surplus_since=NOW)
+    assert plan.surplus_since is None  # the surplus went away: start again from zero
+
+
+def test_large_deficit_stops_at_once() -> None:
+    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400)
+    ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
+    assert allocate(2800, ms, limits, NOW).by_key()["b"].action is Action.RUN
+    assert allocate(2500, ms, limits, NOW).by_key()["b"].action is Action.STOP
+
+
+def test_a_smaller_miner_that_fits_keeps_running() -> None:
+    """When the most efficient miner's minimum no longer fits, a smaller one that does stays."""
+    limits = Limits(stop_delay_s=0)
+    ms = [
+        miner("big", 25.0, mining=True, full=5600.0, minimum=2800.0),
+        miner("small", 35.0, mining=True),
+    ]
+    plan = allocate(2400, ms, limits, NOW)
+    assert actions(plan) == {"big": (Action.STOP, 0.0), "small": (Action.RUN, 2400.0)}
+
+
+def test_large_deficit_overrides_the_minimum_run_time_not_the_write_limit() -> None:
+    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400, min_run_s=600)
+    fresh = miner("a", 25.0, mining=True, last_start=NOW - 10)
+    plan = allocate(1400, [fresh], limits, NOW, deficit_since=NOW - 100)
+    assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
+    assert allocate(0, [fresh], limits, NOW).by_key()["a"].action is Action.STOP
+    busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)
+    assert allocate(0, [busy], limits, NOW).by_key()["a"].reason is Reason.RESTART_LIMIT
