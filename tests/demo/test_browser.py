@@ -274,6 +274,60 @@ def test_newcomer_lands_on_the_miners_dashboard(
     assert "Power mode" in text
 
 
+def test_power_manager_follows_the_demo_surplus_slider(demo: Demo) -> None:
+    """A power manager over the writable demo miners, added through the real flow, driven by
+    the demo's *Solar surplus* (PV surplus, miners not included): it brings their draw down
+    to the slider's value without a restart-causing write storm."""
+    writable = [m for m in demo.miners if m.writes]
+    device_ids = [
+        demo.request(
+            "POST",
+            "/api/template",
+            {"template": f"{{{{ device_id('sensor.{slug(m.hostname)}_hashrate') }}}}"},
+            raw=True,
+        ).strip()
+        for m in writable
+    ]
+    flow = demo.request("POST", "/api/config/config_entries/flow", {"handler": "whatsminer"})
+    assert flow["type"] == "menu", flow
+    assert "power_manager" in flow["menu_options"], flow
+    flow = demo.request(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {"next_step_id": "power_manager"},
+    )
+    assert flow["type"] == "form", flow
+    flow = demo.request(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {
+            "name": "Power manager",
+            "miners": device_ids,
+            "surplus_sensor": "sensor.solar_surplus",
+            "surplus_sign": "pv_surplus",
+            "reserve": 0,
+            "chip_temp_max": 95,
+        },
+    )
+    assert flow["type"] == "create_entry", flow
+    surplus = 6000.0
+    demo.request(
+        "POST",
+        "/api/services/input_number/set_value",
+        {"entity_id": "input_number.demo_solar_surplus", "value": surplus},
+    )
+
+    def settled() -> float | None:
+        allocated = demo.numeric("sensor.power_manager_allocated_power")
+        running = demo.numeric("sensor.power_manager_miners_running")
+        if allocated is None or running is None or not 0 < allocated <= surplus:
+            return None
+        return allocated if running >= 1 else None
+
+    allocated = wait_for("the manager to follow the surplus", settled, timeout=180)
+    assert allocated > surplus * 0.5
+
+
 def test_no_errors(demo: Demo, page: object) -> None:
     """Nothing went wrong on the way: no page errors, no ERROR or traceback in the log."""
     assert page.page_errors == []  # type: ignore[attr-defined]
