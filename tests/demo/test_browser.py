@@ -288,6 +288,14 @@ def test_power_manager_follows_the_demo_surplus_slider(demo: Demo) -> None:
         ).strip()
         for m in writable
     ]
+    # The sun is up before the manager is added (at 0 W it would stop every miner at once,
+    # and a stopped miner waits its minimum stop time before it may start again).
+    surplus = 6000.0
+    demo.request(
+        "POST",
+        "/api/services/input_number/set_value",
+        {"entity_id": "input_number.demo_solar_surplus", "value": surplus},
+    )
     flow = demo.request("POST", "/api/config/config_entries/flow", {"handler": "whatsminer"})
     assert flow["type"] == "menu", flow
     assert "power_manager" in flow["menu_options"], flow
@@ -310,12 +318,6 @@ def test_power_manager_follows_the_demo_surplus_slider(demo: Demo) -> None:
         },
     )
     assert flow["type"] == "create_entry", flow
-    surplus = 6000.0
-    demo.request(
-        "POST",
-        "/api/services/input_number/set_value",
-        {"entity_id": "input_number.demo_solar_surplus", "value": surplus},
-    )
 
     def settled() -> float | None:
         allocated = demo.numeric("sensor.power_manager_allocated_power")
@@ -324,7 +326,11 @@ def test_power_manager_follows_the_demo_surplus_slider(demo: Demo) -> None:
             return None
         return allocated if running >= 1 else None
 
-    allocated = wait_for("the manager to follow the surplus", settled, timeout=180)
+    try:
+        allocated = wait_for("the manager to follow the surplus", settled, timeout=180)
+    except TimeoutError as err:
+        seen = {k: v for k, v in demo.states().items() if "power_manager" in k or "solar" in k}
+        raise AssertionError(f"{err}: {seen}") from err
     assert allocated > surplus * 0.5
 
 
