@@ -13,6 +13,7 @@ import struct
 from types import TracebackType
 from typing import Self
 
+from ..connect import open_connection
 from ..errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerTimeoutError
 from .protocol import JsonEnd
 
@@ -43,17 +44,7 @@ class Connection:
         self._writer: asyncio.StreamWriter | None = None
 
     async def __aenter__(self) -> Self:
-        try:
-            async with asyncio.timeout(self._timeout):
-                self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
-        except TimeoutError as err:
-            raise WhatsMinerTimeoutError(
-                f"Timed out connecting to {self._host}:{self._port}"
-            ) from err
-        except OSError as err:
-            raise WhatsMinerConnectionError(
-                f"Cannot connect to {self._host}:{self._port}: {err.strerror or err}"
-            ) from err
+        self._reader, self._writer = await open_connection(self._host, self._port, self._timeout)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ import json
 import struct
 from typing import Any
 
+from ..connect import open_connection
 from ..errors import (
     WhatsMinerConnectionError,
     WhatsMinerError,
@@ -73,17 +74,7 @@ class Connection:
         self._writer: asyncio.StreamWriter | None = None
 
     async def open(self) -> None:
-        try:
-            async with asyncio.timeout(self.timeout):
-                self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        except TimeoutError as err:
-            raise WhatsMinerTimeoutError(
-                f"Timed out connecting to {self.host}:{self.port}"
-            ) from err
-        except OSError as err:
-            raise WhatsMinerConnectionError(
-                f"Cannot connect to {self.host}:{self.port}: {err.strerror or err}"
-            ) from err
+        self._reader, self._writer = await open_connection(self.host, self.port, self.timeout)
 
     @property
     def closed(self) -> bool:
