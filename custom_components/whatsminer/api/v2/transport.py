@@ -13,8 +13,8 @@ import struct
 from types import TracebackType
 from typing import Self
 
-from ..connect import open_connection
-from ..errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerTimeoutError
+from ..connect import open_connection, read_raw, send_chunks
+from ..errors import WhatsMinerConnectionError, WhatsMinerTimeoutError
 from .protocol import JsonEnd
 
 _READ_SIZE = 65536
@@ -122,27 +122,7 @@ class Connection:
     ) -> bytes:
         """Read `size` raw bytes, starting with `first` (already read), reporting progress."""
         reader, _ = self._streams()
-        parts = [first[:size]]
-        received = len(parts[0])
-        if progress is not None:
-            progress(received, size)
-        try:
-            while received < size:
-                async with asyncio.timeout(self._timeout):
-                    chunk = await reader.read(min(_READ_SIZE, size - received))
-                if not chunk:
-                    raise WhatsMinerConnectionError(
-                        f"Connection closed after {received} of {size} bytes"
-                    )
-                parts.append(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, size)
-        except TimeoutError as err:
-            raise WhatsMinerTimeoutError(f"Timed out after {received} of {size} bytes") from err
-        except ConnectionError as err:
-            raise WhatsMinerConnectionError(f"Connection lost: {err}") from err
-        return b"".join(parts)
+        return await read_raw(reader, size, first=first, timeout=self._timeout, progress=progress)
 
     async def send_file(
         self,
@@ -152,16 +132,4 @@ class Connection:
     ) -> None:
         """Send a 4-byte little-endian size, then exactly `size` bytes from `chunks`."""
         await self.send(struct.pack("<I", size))
-        sent = 0
-        if progress is not None:
-            progress(sent, size)
-        async for chunk in chunks:
-            if sent + len(chunk) > size:
-                raise WhatsMinerError(f"The file is larger than the {size} bytes announced")
-            if chunk:
-                await self.send(chunk)
-                sent += len(chunk)
-                if progress is not None:
-                    progress(sent, size)
-        if sent != size:
-            raise WhatsMinerError(f"The file ended after {sent} of {size} bytes announced")
+        await send_chunks(self.send, chunks, size, progress)

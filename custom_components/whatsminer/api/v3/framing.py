@@ -14,17 +14,15 @@ import json
 import struct
 from typing import Any
 
-from ..connect import open_connection
+from ..connect import open_connection, read_raw, send_chunks
 from ..errors import (
     WhatsMinerConnectionError,
-    WhatsMinerError,
     WhatsMinerResponseError,
     WhatsMinerTimeoutError,
 )
 
 HEADER = struct.Struct("<I")
 MAX_FRAME_BYTES = 1024 * 1024  # spec 1.2 recommendation
-_CHUNK = 65536
 
 Progress = Callable[[int, int], None]
 
@@ -145,27 +143,7 @@ class Connection:
     ) -> bytes:
         """`size` raw bytes (no header), reporting progress (spec 4.12)."""
         reader, _ = self._streams()
-        parts: list[bytes] = []
-        received = 0
-        if progress is not None:
-            progress(0, size)
-        try:
-            while received < size:
-                async with asyncio.timeout(timeout or self.timeout):
-                    chunk = await reader.read(min(_CHUNK, size - received))
-                if not chunk:
-                    raise WhatsMinerConnectionError(
-                        f"Connection closed after {received} of {size} bytes"
-                    )
-                parts.append(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, size)
-        except TimeoutError as err:
-            raise WhatsMinerTimeoutError(f"Timed out after {received} of {size} bytes") from err
-        except OSError as err:
-            raise WhatsMinerConnectionError(f"Connection lost: {err}") from err
-        return b"".join(parts)
+        return await read_raw(reader, size, timeout=timeout or self.timeout, progress=progress)
 
     async def send_file(
         self,
@@ -176,16 +154,8 @@ class Connection:
     ) -> None:
         """A 4-byte little-endian size, then exactly `size` bytes from `chunks` (spec 4.11)."""
         await self.send(HEADER.pack(size), timeout)
-        sent = 0
-        if progress is not None:
-            progress(0, size)
-        async for chunk in chunks:
-            if sent + len(chunk) > size:
-                raise WhatsMinerError(f"The file is larger than the {size} bytes announced")
-            if chunk:
-                await self.send(chunk, timeout)
-                sent += len(chunk)
-                if progress is not None:
-                    progress(sent, size)
-        if sent != size:
-            raise WhatsMinerError(f"The file ended after {sent} of {size} bytes announced")
+
+        async def send(chunk: bytes) -> None:
+            await self.send(chunk, timeout)
+
+        await send_chunks(send, chunks, size, progress)
