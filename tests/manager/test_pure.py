@@ -96,6 +96,9 @@ def test_full_power_guess_and_efficiency() -> None:
     assert efficiency(snap(efficiency_j_th=30.5)) == 30.5
     assert efficiency(snap(power_w=3000, hashrate_ths=100)) == 30
     assert efficiency(snap()) is None
+    # Tuning after a start: the hashrate lags the power, so no figure until it has finished.
+    assert efficiency(snap(power_w=3000, hashrate_ths=40, upfreq_complete=False)) is None
+    assert efficiency(snap(power_w=3000, hashrate_ths=100, upfreq_complete=True)) == 30
 
 
 def test_reapply_after_restarts() -> None:

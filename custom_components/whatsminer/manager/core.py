@@ -420,13 +420,7 @@ class PowerManager:
                 and full is not None
                 and low is not None
             )
-            if (
-                snapshot is not None
-                and snapshot.mining
-                # While tuning after a start the hashrate lags the power: no fair J/TH yet.
-                and snapshot.summary.upfreq_complete is not False
-                and (eff := efficiency(snapshot))
-            ):
+            if snapshot is not None and snapshot.mining and (eff := efficiency(snapshot)):
                 record.efficiency_j_th = eff
             record.restart_writes = [t for t in record.restart_writes if now - t < 3600.0]
             inputs.append(

@@ -106,8 +106,11 @@ def full_power_guess(snapshot: MinerSnapshot, power_max_w: int | None) -> float 
 
 
 def efficiency(snapshot: MinerSnapshot) -> float | None:
-    """J/TH as measured now: the firmware's figure, else power over hashrate."""
+    """J/TH as measured now: the firmware's figure, else power over hashrate. None while the
+    miner tunes after a start: the hashrate lags the power then, no fair figure yet."""
     summary = snapshot.summary
+    if summary.upfreq_complete is False:
+        return None
     if summary.efficiency_j_th:
         return summary.efficiency_j_th
     if summary.power_w and summary.hashrate_ths:
