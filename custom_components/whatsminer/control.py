@@ -103,7 +103,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         if (extra := await self.async_get_last_extra_data()) is not None:
             self._last_set = extra.as_dict().get("last_set")
         if self._coalescer is not None:
-            self.async_on_remove(self._coalescer.async_add_listener(self.async_write_ha_state))
+            self.async_on_remove(self._coalescer.async_add_listener(self.async_write_if_changed))
 
     @property
     @override
@@ -165,7 +165,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
                 self.async_remove_if_unsupported(self._control.command)
             self._last_set = value
             self._written = (value, dt_util.utcnow() + SETTLE_TIME)
-            self.async_write_ha_state()
+            self.async_write_if_changed()
 
         if self._coalescer is None:
             await apply()

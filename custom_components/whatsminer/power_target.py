@@ -48,6 +48,9 @@ from .manager.power import (
 )
 
 POWER_TARGET_KEY = "power_target_fast"
+# The target's range follows full power in steps of more than this share: Home Assistant
+# keeps a number's range in the entity registry, which it saves to disk at every change.
+RANGE_STEP = 0.02
 POWER_TARGET_MIN_KEY = "power_target_min"
 
 
@@ -61,6 +64,7 @@ class PowerTargetController:
         self.learned_full_w: float | None = None
         self.min_percent = DEFAULT_MIN_PERCENT
         self.percent_set: int | None = None
+        self.range_full_w: float | None = None  # full power as the target's range shows it
         self._deferred = False  # a target waits for the miner to mine again
         self._mining_since: float | None = None  # seen mining without a break since
         self._last_reading: tuple[int | None, float] | None = None  # (percent, W) last poll
@@ -95,6 +99,15 @@ class PowerTargetController:
         if snapshot is None:
             return None
         return full_power_guess(snapshot, self.coordinator.capabilities.power_max_w)
+
+    def follow_range(self) -> bool:
+        """Move the range shown by the target with full power once they differ by more
+        than RANGE_STEP; whether it moved."""
+        full, shown = self.full_power_w, self.range_full_w
+        if full is None or (shown is not None and abs(full - shown) <= RANGE_STEP * shown):
+            return False
+        self.range_full_w = full
+        return True
 
     @property
     def min_power_w(self) -> float | None:
@@ -192,8 +205,8 @@ class PowerTargetController:
             (self._deferred and mines) or needs_reapply(self._observed, observed, self.percent_set)
         )
         self._observed = observed
-        if learned != self.learned_full_w:
-            self.learned_full_w = learned
+        self.learned_full_w = learned
+        if self.follow_range():
             self.notify()
         if reapply:
             LOGGER.debug("Writing the power target of %s again", self.coordinator.miner.host)
@@ -268,7 +281,7 @@ class _ControllerEntity(WhatsMinerEntity, RestoreEntity, NumberEntity):
         await super().async_added_to_hass()
         if (extra := await self.async_get_last_extra_data()) is not None:
             self._restore(extra.as_dict())
-        self.async_on_remove(self._controller.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._controller.async_add_listener(self.async_write_if_changed))
 
     def _restore(self, data: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -282,6 +295,7 @@ class PowerTargetNumber(_ControllerEntity):
             self._controller.target_w = data.get("target_w")
         if self._controller.learned_full_w is None:
             self._controller.learned_full_w = data.get("full_power_w")
+            self._controller.follow_range()
 
     @property
     @override
@@ -302,19 +316,19 @@ class PowerTargetNumber(_ControllerEntity):
     @property
     @override
     def native_min_value(self) -> float:
-        low = self._controller.min_power_w
-        return 0.0 if low is None else float(round(low))
+        full = self._controller.range_full_w
+        return 0.0 if full is None else float(round(watts_for(self._controller.min_percent, full)))
 
     @property
     @override
     def native_max_value(self) -> float:
-        full = self._controller.full_power_w
+        full = self._controller.range_full_w
         return 0.0 if full is None else float(round(full))
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        full = self._controller.full_power_w
+        full = self._controller.range_full_w
         return {
             "power_reached": self._controller.reached_w,
             "full_power": None if full is None else round(full),

@@ -57,7 +57,7 @@ class WhatsMinerUpdate(WhatsMinerEntity, UpdateEntity):
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(self._installer.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._installer.async_add_listener(self.async_write_if_changed))
 
     @property
     @override

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 import json
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.whatsminer.api import errors
@@ -15,6 +17,7 @@ from custom_components.whatsminer.api.v2.parsers import (
     parse_summary,
 )
 from custom_components.whatsminer.api.v2.protocol import (
+    JsonEnd,
     check,
     decode,
     error_for,
@@ -179,6 +182,36 @@ def test_split_joined_refused_join() -> None:
 )
 def test_find_json_end(buf: bytes, end: int | None) -> None:
     assert find_json_end(buf) == end
+
+
+_JSON = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='ab"\\{}[]/ \n'),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet='k"\\}]', max_size=3), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    value=st.dictionaries(st.text(max_size=3), _JSON, max_size=4),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    tail=st.binary(max_size=8),
+)
+def test_json_end_whatever_the_chunks(
+    value: dict[str, object], cuts: list[int], tail: bytes
+) -> None:
+    """The end is found at the same place however the reply is cut into chunks (strings with
+    quotes, backslashes and brackets in them, escapes split across chunks)."""
+    raw = json.dumps(value).encode()
+    data = b" " + raw + b"\x00" + tail
+    bounds = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    scanner, end = JsonEnd(), None
+    for start, stop in pairwise(bounds):
+        end = scanner.feed(data[start:stop])
+        if end is not None:
+            break
+    assert end == len(raw) + 1
+    assert find_json_end(data) == len(raw) + 1
 
 
 def test_truncated_invalid_error_code_list() -> None:

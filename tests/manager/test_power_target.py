@@ -209,3 +209,32 @@ async def test_reapply_that_fails_is_logged(
         await let_time_pass(hass, freezer, 90, miners)
     assert "Could not write the power target" in caplog.text
     assert controller.target_w == 2000
+
+
+async def test_range_follows_full_power_in_steps(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """The range moves only when full power moves by more than 2 %: Home Assistant keeps a
+    number's range in the entity registry and saves it at every change, so a range that
+    wobbled with each reading would rewrite the registry at every poll."""
+    miner, entry = miners[1], miner_entries[1]
+    target = _entity(hass, entry, "power_target_fast")
+    registry = er.async_get(hass)
+    controller = controller_for(entry.runtime_data)
+    capabilities = registry.async_get(target).capabilities  # type: ignore[union-attr]
+    learned = set()
+    for wobble in (1, -1, 1, -1, 1, -1):
+        miner.state.target_freq_pct = wobble  # full power 1 % up or down
+        await let_time_pass(hass, freezer, 30, miners)
+        learned.add(controller.learned_full_w)
+        assert registry.async_get(target).capabilities == capabilities  # type: ignore[union-attr]
+    assert len(learned) > 1  # full power was learned again and again
+
+    miner.state.target_freq_pct = 8
+    await let_time_pass(hass, freezer, 300, miners)
+    moved = registry.async_get(target).capabilities  # type: ignore[union-attr]
+    assert moved["max"] > capabilities["max"] * 1.04  # type: ignore[index]
+    assert hass.states.get(target).attributes["max"] == moved["max"]  # type: ignore[union-attr]

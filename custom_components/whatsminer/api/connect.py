@@ -4,7 +4,8 @@ byte phases (log download, firmware upload) that follow a reply."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from .errors import WhatsMinerConnectionError, WhatsMinerError, WhatsMinerTimeoutError
 
@@ -17,9 +18,16 @@ async def open_connection(
     timeout: float,  # noqa: ASYNC109 - bounds the connect only
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Connect within `timeout` seconds; a timeout or refusal becomes the client's error."""
-    try:
+    with connect_errors(host, port):
         async with asyncio.timeout(timeout):
             return await asyncio.open_connection(host, port)
+
+
+@contextmanager
+def connect_errors(host: str, port: int) -> Iterator[None]:
+    """A timeout or refusal while connecting becomes the client's error."""
+    try:
+        yield
     except TimeoutError as err:
         raise WhatsMinerTimeoutError(f"Timed out connecting to {host}:{port}") from err
     except OSError as err:

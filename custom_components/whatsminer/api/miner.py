@@ -157,24 +157,35 @@ class Capabilities:
         )
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # per type: its fields, None if no dataclass
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = None
+        if is_dataclass(cls):
+            names = tuple(f.name for f in fields(cls) if f.name != "raw")
+        _FIELD_NAMES[cls] = names
+        return names
+
+
 def reported_fields(snapshot: MinerSnapshot) -> frozenset[str]:
     """The dotted paths of the snapshot's fields that hold a value (not None, not empty)."""
     found: set[str] = set()
-
-    def walk(prefix: str, obj: Any) -> None:
-        for f in fields(obj):
-            if f.name == "raw":
-                continue
-            value = getattr(obj, f.name)
+    pending: list[tuple[str, Any]] = [("", snapshot)]
+    while pending:
+        prefix, obj = pending.pop()
+        for name in _field_names(type(obj)) or ():
+            value = getattr(obj, name)
             if value is None or value == ():
                 continue
-            path = f"{prefix}{f.name}"
-            if is_dataclass(value) and not isinstance(value, type):
-                walk(f"{path}.", value)
+            path = prefix + name
+            if _field_names(type(value)) is not None:
+                pending.append((path + ".", value))
             else:
                 found.add(path)
-
-    walk("", snapshot)
     return frozenset(found)
 
 

@@ -65,7 +65,7 @@ from .parsers import (
     parse_version,
 )
 from .protocol import check, decode, split_joined
-from .transport import Connection, Reply
+from .transport import Connection, Reply, exchange
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -208,11 +208,13 @@ class WhatsMinerClient:
 
     async def _read_raw(self, cmd: str, **params: Any) -> dict[str, Any]:
         """One plaintext command; the decoded reply, not yet checked for an error code."""
-        async with self._connect() as conn:
-            await conn.send(json.dumps({"cmd": cmd, **params}).encode())
-            reply = await conn.read_reply()
+        self.connections += 1
+        request = json.dumps({"cmd": cmd, **params}).encode()
+        reply = await exchange(self._host, self._port, self._timeout, request)
         if not reply.data:
             raise _no_answer(cmd)
+        if isinstance(reply.value, dict):
+            return reply.value  # valid JSON, decoded while reading
         return decode(reply.data, allow_truncated=cmd == "get_error_code")
 
     async def _read(self, cmd: str, **params: Any) -> dict[str, Any]:

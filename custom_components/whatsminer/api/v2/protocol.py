@@ -41,8 +41,8 @@ _NON_FINITE = re.compile(r"(?<=[:\[,])(\s*)-?(?:inf(?:inity)?|nan)\b(?=\s*[,}\]]
 _MAX_TRUNCATION_CUTS = 8
 
 
-def _loads(text: str) -> Any:
-    # NaN and Infinity, which json accepts, become None like the repaired inf/nan tokens.
+def loads(text: str | bytes) -> Any:
+    """JSON; NaN and Infinity, which json accepts, become None like repaired inf/nan."""
     return json.loads(text, parse_constant=lambda _: None)
 
 
@@ -87,7 +87,7 @@ def _repair_truncated(text: str) -> Any:
         if closers is None:
             continue
         try:
-            return _loads(repair(text + closers))
+            return loads(repair(text + closers))
         except ValueError:
             continue
     raise WhatsMinerResponseError("Reply is truncated and could not be repaired")
@@ -103,11 +103,11 @@ def decode(raw: bytes, *, allow_truncated: bool = False) -> dict[str, Any]:
             raise MinerProcessDownError(f"The mining process is down: {text[:80]}", msg=text)
         raise NotAWhatsMinerError(f"Unexpected reply, not a WhatsMiner: {text[:80]!r}")
     try:
-        value = _loads(text)
+        value = loads(text)
     except ValueError:
         repaired = repair(text)
         try:
-            value = _loads(repaired)
+            value = loads(repaired)
         except ValueError as err:
             if not allow_truncated:
                 raise WhatsMinerResponseError(f"Reply is not valid JSON: {err}") from err
@@ -196,44 +196,58 @@ def split_joined(reply: dict[str, Any], names: list[str]) -> dict[str, dict[str,
     return parts
 
 
+_STRUCTURE = re.compile(rb'[\\"{}\[\]]')  # the only bytes that move the scanner
+BLANK = b" \t\r\n\x00"  # what may stand around a reply
+
+
 class JsonEnd:
     """Finds where the first top-level JSON object ends, fed chunk by chunk.
 
     Counts brackets outside strings; balanced but invalid JSON (spec 7.2) counts as complete.
+    Only the structural bytes are visited (a regular expression finds them), not every byte.
     """
 
-    __slots__ = ("_depth", "_escaped", "_in_string", "_seen", "_started", "not_json")
+    __slots__ = ("_depth", "_escape_at", "_in_string", "_seen", "_started", "not_json")
 
     def __init__(self) -> None:
         self._depth = 0
         self._seen = 0
-        self._in_string = self._escaped = self._started = False
+        self._escape_at = -1  # the index of a byte escaped by a backslash
+        self._in_string = self._started = False
         self.not_json = False  # the reply does not start with JSON (a plain-text error)
 
     def feed(self, chunk: bytes) -> int | None:
         """The index (over everything fed) just past the object, once it is complete."""
-        for index, byte in enumerate(chunk, self._seen):
-            if self.not_json:
-                break
+        base = self._seen
+        self._seen += len(chunk)
+        if self.not_json:
+            return None
+        if not self._started:
+            text = chunk.lstrip(BLANK)
+            if not text:
+                return None
+            if text[0] not in b"{[":
+                self.not_json = True
+                return None
+        for match in _STRUCTURE.finditer(chunk):
+            index = base + match.start()
+            if index == self._escape_at:
+                continue
+            byte = chunk[match.start()]
             if self._in_string:
-                if self._escaped:
-                    self._escaped = False
-                elif byte == 0x5C:  # backslash
-                    self._escaped = True
+                if byte == 0x5C:  # backslash: the next byte is taken as it is
+                    self._escape_at = index + 1
                 elif byte == 0x22:
                     self._in_string = False
             elif byte == 0x22:
                 self._in_string = True
-            elif byte in (0x7B, 0x5B):  # { [
+            elif byte in b"{[":
                 self._depth += 1
                 self._started = True
-            elif byte in (0x7D, 0x5D):
+            elif byte in b"}]":
                 self._depth -= 1
                 if self._started and self._depth <= 0:
                     return index + 1
-            elif not self._started and byte not in b" \t\r\n\x00":
-                self.not_json = True
-        self._seen += len(chunk)
         return None
 
 

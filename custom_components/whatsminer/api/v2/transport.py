@@ -11,11 +11,11 @@ from collections.abc import AsyncIterable, Callable
 import contextlib
 import struct
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, cast
 
-from ..connect import open_connection, read_raw, send_chunks
+from ..connect import connect_errors, open_connection, read_raw, send_chunks
 from ..errors import WhatsMinerConnectionError, WhatsMinerTimeoutError
-from .protocol import JsonEnd
+from .protocol import BLANK, JsonEnd, loads
 
 _READ_SIZE = 65536
 MAX_REPLY_BYTES = 4 * 1024 * 1024
@@ -24,13 +24,148 @@ MAX_REPLY_BYTES = 4 * 1024 * 1024
 class Reply:
     """The bytes of one reply, and how it ended."""
 
-    __slots__ = ("data", "eof", "leftover", "timed_out")
+    __slots__ = ("data", "eof", "leftover", "timed_out", "value")
 
-    def __init__(self, data: bytes, *, leftover: bytes, eof: bool, timed_out: bool) -> None:
+    def __init__(
+        self, data: bytes, *, leftover: bytes, eof: bool, timed_out: bool, value: Any = None
+    ) -> None:
         self.data = data  # the reply itself, without a terminating NUL
         self.leftover = leftover  # bytes read past the end of the JSON object
         self.eof = eof  # the miner closed the connection
         self.timed_out = timed_out  # the read timeout ended it
+        self.value = value  # the decoded reply when it was valid JSON (else None)
+
+
+def _whole_json(buf: bytes) -> tuple[int, Any] | None:
+    """Where the reply ends, and its value, when the bytes are one valid JSON document
+    (followed by nothing but blanks and NULs): the common case, found at the C speed of
+    the json module."""
+    text = buf.rstrip(BLANK)
+    if not text.endswith((b"}", b"]")):
+        return None
+    try:
+        return len(text), loads(text)
+    except ValueError:
+        return None
+
+
+class ReplyCollector:
+    """Gathers the chunks of one reply until it ends (EOF, a NUL byte, a complete object)."""
+
+    __slots__ = ("_buf", "_end", "_scanned", "_scanner", "_value", "eof")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._scanner = JsonEnd()
+        self._scanned = 0  # bytes fed to the scanner
+        self._end: int | None = None
+        self._value: Any = None  # the decoded reply, when it was valid JSON
+        self.eof = False  # the miner closed the connection
+
+    @property
+    def complete(self) -> bool:
+        """The reply is whole: no need to read further."""
+        return self._end is not None or self.eof
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next bytes; raises when the reply grows beyond any real reply."""
+        start = len(self._buf)
+        self._buf += chunk
+        if len(self._buf) > MAX_REPLY_BYTES:
+            raise WhatsMinerConnectionError("The miner's reply is too large")
+        if (whole := _whole_json(self._buf)) is not None:
+            self._end, self._value = whole
+            return
+        # Not (yet) one valid document: find the end bracket by bracket (invalid JSON,
+        # spec 7.2, or bytes after the object, spec 6.12).
+        end = self._scanner.feed(self._buf[self._scanned :])
+        self._scanned = len(self._buf)
+        nul = chunk.find(b"\x00")
+        if end is None and nul >= 0 and self._buf[: start + nul].strip():
+            end = start + nul
+        self._end = end
+
+    def cut_short(self, err: Exception, *, timed_out: bool) -> Reply:
+        """The reply as far as it came when a timeout or reset stopped the read; an error
+        when nothing came at all."""
+        if not self._buf:
+            if timed_out:
+                raise WhatsMinerTimeoutError("The miner did not answer in time") from err
+            raise WhatsMinerConnectionError(f"Connection lost: {err}") from err
+        return self._reply(timed_out=timed_out, eof=not timed_out)
+
+    def reply(self) -> Reply:
+        """The reply once it is complete."""
+        return self._reply(timed_out=False, eof=self.eof)
+
+    def _reply(self, *, timed_out: bool, eof: bool) -> Reply:
+        buf, end = self._buf, self._end
+        if end is None:
+            return Reply(buf.split(b"\x00", 1)[0], leftover=b"", eof=eof, timed_out=timed_out)
+        skip = end + 1 if buf[end : end + 1] == b"\x00" else end
+        return Reply(buf[:end], leftover=buf[skip:], eof=False, timed_out=False, value=self._value)
+
+
+class _ExchangeProtocol(asyncio.Protocol):
+    """Sends one request as soon as connected and collects the reply."""
+
+    def __init__(self, request: bytes, done: asyncio.Future[None]) -> None:
+        self._request = request
+        self._done = done
+        self.collector = ReplyCollector()
+        self.lost: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        cast(asyncio.Transport, transport).write(self._request)
+
+    def data_received(self, data: bytes) -> None:
+        if self._done.done():
+            return
+        try:
+            self.collector.feed(data)
+        except WhatsMinerConnectionError as err:
+            self._done.set_exception(err)
+            return
+        if self.collector.complete:
+            self._done.set_result(None)
+
+    def eof_received(self) -> bool:
+        self.collector.eof = True
+        self._finish()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is None:
+            self.collector.eof = True
+        else:
+            self.lost = exc  # a reset: what arrived so far is the reply
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self._done.done():
+            self._done.set_result(None)
+
+
+async def exchange(host: str, port: int, timeout: float, request: bytes) -> Reply:  # noqa: ASYNC109
+    """One request on a connection of its own and its reply: what a read costs, without
+    the stream machinery (a poll makes three of these per miner). Connecting, then sending
+    and reading, are each bounded by `timeout`."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    protocol = _ExchangeProtocol(request, done)
+    with connect_errors(host, port):
+        async with asyncio.timeout(timeout):
+            transport, _ = await loop.create_connection(lambda: protocol, host, port)
+    try:
+        async with asyncio.timeout(timeout):
+            await done
+    except TimeoutError as err:
+        return protocol.collector.cut_short(err, timed_out=True)
+    finally:
+        transport.close()
+    if protocol.lost is not None and not protocol.collector.complete:
+        return protocol.collector.cut_short(protocol.lost, timed_out=False)
+    return protocol.collector.reply()
 
 
 class Connection:
@@ -85,37 +220,20 @@ class Connection:
     async def read_reply(self) -> Reply:
         """Read one reply. A timeout or reset after some bytes returns what arrived."""
         reader, _ = self._streams()
-        buf = b""
-        scanner = JsonEnd()
-        end: int | None = None
-        eof = timed_out = False
+        collector = ReplyCollector()
         try:
             async with asyncio.timeout(self._timeout):
-                while end is None:
+                while not collector.complete:
                     chunk = await reader.read(_READ_SIZE)
                     if not chunk:
-                        eof = True
+                        collector.eof = True
                         break
-                    start = len(buf)
-                    buf += chunk
-                    if len(buf) > MAX_REPLY_BYTES:
-                        raise WhatsMinerConnectionError("The miner's reply is too large")
-                    end = scanner.feed(chunk)
-                    nul = chunk.find(b"\x00")
-                    if end is None and nul >= 0 and buf[: start + nul].strip():
-                        end = start + nul
+                    collector.feed(chunk)
         except TimeoutError as err:
-            if not buf:
-                raise WhatsMinerTimeoutError("The miner did not answer in time") from err
-            timed_out = True
+            return collector.cut_short(err, timed_out=True)
         except ConnectionError as err:
-            if not buf:
-                raise WhatsMinerConnectionError(f"Connection lost: {err}") from err
-            eof = True
-        if end is None:
-            return Reply(buf.split(b"\x00", 1)[0], leftover=b"", eof=eof, timed_out=timed_out)
-        skip = end + 1 if buf[end : end + 1] == b"\x00" else end
-        return Reply(buf[:end], leftover=buf[skip:], eof=False, timed_out=False)
+            return collector.cut_short(err, timed_out=False)
+        return collector.reply()
 
     async def read_exactly(
         self, size: int, first: bytes, progress: Callable[[int, int], None] | None
