@@ -22,6 +22,7 @@ import dataclasses
 from dataclasses import dataclass, fields, is_dataclass
 from enum import StrEnum
 import logging
+from operator import attrgetter
 import time
 from typing import Any, ClassVar
 
@@ -157,18 +158,21 @@ class Capabilities:
         )
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # per type: its fields, None if no dataclass
+# Per type: its field names and a getter of all their values at once; None if no dataclass.
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]] | None] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...] | None:
+def _fields_of(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]] | None:
     try:
-        return _FIELD_NAMES[cls]
+        return _FIELDS[cls]
     except KeyError:
-        names = None
+        found = None
         if is_dataclass(cls):
             names = tuple(f.name for f in fields(cls) if f.name != "raw")
-        _FIELD_NAMES[cls] = names
-        return names
+            getter = attrgetter(*names, names[0]) if names else (lambda _: ())
+            found = (names, getter)  # (one name more: attrgetter then always gives a tuple)
+        _FIELDS[cls] = found
+        return found
 
 
 def reported_fields(snapshot: MinerSnapshot) -> frozenset[str]:
@@ -177,15 +181,17 @@ def reported_fields(snapshot: MinerSnapshot) -> frozenset[str]:
     pending: list[tuple[str, Any]] = [("", snapshot)]
     while pending:
         prefix, obj = pending.pop()
-        for name in _field_names(type(obj)) or ():
-            value = getattr(obj, name)
+        described = _fields_of(type(obj))
+        if described is None:
+            continue
+        names, values = described
+        for name, value in zip(names, values(obj), strict=False):
             if value is None or value == ():
                 continue
-            path = prefix + name
-            if _field_names(type(value)) is not None:
-                pending.append((path + ".", value))
+            if _fields_of(type(value)) is not None:
+                pending.append((f"{prefix}{name}.", value))
             else:
-                found.add(path)
+                found.add(prefix + name)
     return frozenset(found)
 
 

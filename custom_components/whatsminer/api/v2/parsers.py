@@ -33,6 +33,11 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def num(value: Any) -> float | None:
     """A finite number from an int, float or numeric string; None otherwise."""
+    kind = type(value)
+    if kind is float:  # the usual cases first (called ~90 times per poll)
+        return value if value - value == 0 else None  # inf - inf and nan - nan are nan
+    if kind is int:
+        return float(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
