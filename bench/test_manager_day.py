@@ -12,8 +12,9 @@ Method
   (export positive) and Home Assistant reacts during the next 5 s. So every reaction is
   at least one step late, for both contenders.
 - Run 1, the manager: a power manager entry over the three miners with the surplus sensor
-  and default options (reserve 100 W, minimum run 15 min, minimum stop 10 min, 4 restarting
-  writes an hour, 50 % minimum level).
+  and default options (reserve 50 W, minimum run and stop 10 min, start delay 5 min,
+  4 restarting writes an hour, 6 starts a day, 30 Wh import allowance per dip, 50 %
+  minimum level).
 - Run 2, the blueprint: blueprints/automation/whatsminer/solar_surplus.yaml over the same
   miners (most efficient first), start above 5800 W (the largest miner's draw plus a
   margin, as its description advises), stop below 0 W, its default delays.

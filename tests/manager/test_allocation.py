@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from custom_components.whatsminer.manager.allocation import (
     Action,
+    Dip,
     Limits,
     MinerInput,
     Plan,
     Reason,
     allocate,
     efficiency_order,
+    start_delay,
 )
 
 LIMITS = Limits(
@@ -18,9 +20,8 @@ LIMITS = Limits(
     max_restart_writes_per_hour=4,
     start_margin_w=100,
     start_headroom=0,
-    stop_delay_s=60,
+    ride_through_wh=20,  # stops at once 1200 W short
     start_delay_s=0,
-    stop_now_deficit_w=1e9,
 )
 NOW = 100_000.0
 
@@ -72,31 +73,37 @@ def test_full_power_is_the_upper_bound_and_the_rest_unused() -> None:
     assert plan.unused_w == 7000
 
 
-def test_stop_waits_for_the_delay_then_stops_least_efficient() -> None:
+def test_a_dip_is_ridden_through_until_its_import_allowance_is_spent() -> None:
+    """1000 W short: the miners stay at their minima for 20 Wh (72 s), then the least
+    efficient stops."""
     ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
     plan = allocate(2000, ms, LIMITS, NOW)
     assert actions(plan) == {"a": (Action.RUN, 1500.0), "b": (Action.RUN, 1500.0)}
-    assert plan.deficit_since == NOW
-    assert plan.by_key()["b"].reason is Reason.STOP_DELAY
-    plan = allocate(2000, ms, LIMITS, NOW + 61, deficit_since=plan.deficit_since)
+    assert plan.dip == Dip(since=NOW, at=NOW, short_w=1000.0)
+    assert plan.by_key()["b"].reason is Reason.RIDE_THROUGH
+    plan = allocate(2000, ms, LIMITS, NOW + 60, dip=plan.dip)
+    assert plan.by_key()["b"].action is Action.RUN
+    assert plan.dip is not None and round(plan.dip.wh, 1) == 16.7
+    plan = allocate(2000, ms, LIMITS, NOW + 75, dip=plan.dip)
     assert actions(plan) == {"a": (Action.RUN, 2000.0), "b": (Action.STOP, 0.0)}
-    assert plan.deficit_since is None
+    assert plan.dip is None
 
 
-def test_budget_back_above_minima_clears_the_deficit() -> None:
+def test_budget_back_above_minima_ends_the_dip() -> None:
     ms = [miner("a", 25.0, mining=True)]
     plan = allocate(1000, ms, LIMITS, NOW)
-    assert plan.deficit_since == NOW
-    plan = allocate(2000, ms, LIMITS, NOW + 30, deficit_since=plan.deficit_since)
-    assert plan.deficit_since is None
+    assert plan.dip is not None and plan.dip.since == NOW
+    plan = allocate(2000, ms, LIMITS, NOW + 30, dip=plan.dip)
+    assert plan.dip is None
 
 
 def test_min_run_time_keeps_a_miner_at_its_minimum() -> None:
     ms = [miner("a", 25.0, mining=True, last_start=NOW - 100)]
-    plan = allocate(0, ms, LIMITS, NOW, deficit_since=NOW - 120)
+    spent = Dip(since=NOW - 120, at=NOW - 10, short_w=500.0, wh=25.0)
+    plan = allocate(1000, ms, LIMITS, NOW, dip=spent)
     assert actions(plan) == {"a": (Action.RUN, 1500.0)}
     assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
-    assert plan.deficit_since == NOW - 120
+    assert plan.dip is not None and plan.dip.since == NOW - 120
 
 
 def test_min_stop_time_and_restart_limit_block_starts() -> None:
@@ -112,7 +119,7 @@ def test_min_stop_time_and_restart_limit_block_starts() -> None:
 
 def test_restart_limit_blocks_stops() -> None:
     busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)
-    plan = allocate(0, [busy], LIMITS, NOW, deficit_since=NOW - 100)
+    plan = allocate(0, [busy], LIMITS, NOW)
     assert plan.by_key()["a"].reason is Reason.RESTART_LIMIT
     assert plan.by_key()["a"].action is Action.RUN
 
@@ -140,7 +147,7 @@ def test_miner_without_power_target_runs_whole() -> None:
 
 def test_miner_that_cannot_switch_runs_at_least_its_minimum() -> None:
     ms = [miner("stuck", 30.0, mining=True, can_switch=False)]
-    plan = allocate(0, ms, LIMITS, NOW, deficit_since=NOW - 1000)
+    plan = allocate(0, ms, LIMITS, NOW)
     assert actions(plan) == {"stuck": (Action.RUN, 1500.0)}
     idle = [miner("stuck", 30.0, can_switch=False)]
     assert actions(allocate(5000, idle, LIMITS, NOW)) == {"stuck": (Action.IDLE, 0.0)}
@@ -160,27 +167,60 @@ def test_start_waits_for_the_start_delay() -> None:
     limits = Limits(start_delay_s=120, start_margin_w=100)
     ms = [miner("a", 25.0), miner("b", 40.0)]
     plan = allocate(5000, ms, limits, NOW)
-    assert plan.by_key()["a"].reason is Reason.START_DELAY and plan.surplus_since == NOW
-    plan = allocate(5000, ms, limits, NOW + 60, surplus_since=plan.surplus_since)
+    assert plan.by_key()["a"].reason is Reason.START_DELAY
+    assert plan.held == {"a": NOW, "b": NOW}
+    plan = allocate(5000, ms, limits, NOW + 60, held=plan.held)
     assert plan.by_key()["a"].action is Action.IDLE
-    plan = allocate(5000, ms, limits, NOW + 121, surplus_since=plan.surplus_since)
+    plan = allocate(5000, ms, limits, NOW + 121, held=plan.held)
     assert plan.by_key()["a"].action is Action.START
     assert plan.by_key()["b"].action is Action.START  # one decision may start several
-    assert plan.surplus_since is None
-    plan = allocate(500, ms, limits, NOW + 200, surplus_since=NOW)
-    assert plan.surplus_since is None  # the surplus went away: start again from zero
+    assert plan.held == {}
+    plan = allocate(500, ms, limits, NOW + 200, held={"a": NOW})
+    assert plan.held == {}  # the surplus went away: start again from zero
+
+
+def test_start_delay_grows_as_the_starts_of_the_day_are_used_up() -> None:
+    limits = Limits(start_delay_s=60, max_starts_per_day=6)
+    delays = [start_delay(miner("a", 25.0, starts=(NOW - 100,) * n), limits, NOW) for n in range(6)]
+    assert delays == [60, 72, 90, 120, 180, 360]
+    yesterday = miner("a", 25.0, starts=(NOW - 90_000,) * 5)
+    assert start_delay(yesterday, limits, NOW) == 60  # starts older than a day do not count
+
+
+def test_daily_start_limit() -> None:
+    """A miner that started max_starts_per_day times in 24 hours does not start again (and
+    does not keep a less efficient one waiting) until its oldest start is a day old."""
+    limits = Limits(start_delay_s=0, max_starts_per_day=3, start_margin_w=100)
+    day = (NOW - 80_000, NOW - 50_000, NOW - 1000)
+    ms = [miner("a", 25.0, starts=day), miner("b", 40.0)]
+    plan = allocate(1900, ms, limits, NOW)
+    assert plan.by_key()["a"].reason is Reason.DAILY_START_LIMIT
+    assert plan.by_key()["b"].action is Action.START
+    assert allocate(1900, ms, limits, NOW + 6400).by_key()["a"].action is Action.START
+
+
+def test_each_miner_waits_for_its_own_start_delay() -> None:
+    """A miner with few starts left waits longer; a less efficient one that the budget also
+    holds starts after its own, shorter delay."""
+    limits = Limits(start_delay_s=60, max_starts_per_day=6, start_margin_w=100)
+    tired = miner("a", 25.0, starts=(NOW - 1000,) * 4)  # 3 x 60 s
+    ms = [tired, miner("b", 40.0)]
+    plan = allocate(1900, ms, limits, NOW + 70, held={"a": NOW, "b": NOW})
+    assert actions(plan) == {"a": (Action.IDLE, 0.0), "b": (Action.START, 1900.0)}
+    assert plan.by_key()["a"].reason is Reason.START_DELAY and plan.held == {"a": NOW}
 
 
 def test_large_deficit_stops_at_once() -> None:
-    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400)
+    limits = Limits(ride_through_wh=10)  # a minute of 600 W
+    assert limits.stop_now_deficit_w == 600
     ms = [miner("a", 25.0, mining=True), miner("b", 40.0, mining=True)]
-    assert allocate(2800, ms, limits, NOW).by_key()["b"].action is Action.RUN
-    assert allocate(2500, ms, limits, NOW).by_key()["b"].action is Action.STOP
+    assert allocate(2500, ms, limits, NOW).by_key()["b"].action is Action.RUN
+    assert allocate(2400, ms, limits, NOW).by_key()["b"].action is Action.STOP
 
 
 def test_a_smaller_miner_that_fits_keeps_running() -> None:
     """When the most efficient miner's minimum no longer fits, a smaller one that does stays."""
-    limits = Limits(stop_delay_s=0)
+    limits = Limits(ride_through_wh=0)
     ms = [
         miner("big", 25.0, mining=True, full=5600.0, minimum=2800.0),
         miner("small", 35.0, mining=True),
@@ -190,9 +230,10 @@ def test_a_smaller_miner_that_fits_keeps_running() -> None:
 
 
 def test_large_deficit_overrides_the_minimum_run_time_not_the_write_limit() -> None:
-    limits = Limits(stop_delay_s=60, stop_now_deficit_w=400, min_run_s=600)
+    limits = Limits(ride_through_wh=10, min_run_s=600)
     fresh = miner("a", 25.0, mining=True, last_start=NOW - 10)
-    plan = allocate(1400, [fresh], limits, NOW, deficit_since=NOW - 100)
+    spent = Dip(since=NOW - 100, at=NOW - 5, short_w=100.0, wh=11.0)
+    plan = allocate(1400, [fresh], limits, NOW, dip=spent)
     assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
     assert allocate(0, [fresh], limits, NOW).by_key()["a"].action is Action.STOP
     busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)

@@ -85,6 +85,8 @@ async def test_power_manager_options(
         "min_stop_minutes": 5,
         "start_delay_minutes": 2,
         "max_restarts_per_hour": 2,
+        "max_starts_per_day": 4,
+        "ride_through_wh": 10,
         "interval": 15,
         "manual_hold_minutes": 10,
     }
@@ -98,4 +100,5 @@ async def test_power_manager_options(
     assert entry.options == options
     manager = entry.runtime_data
     assert manager.limits.min_run_s == 1200 and manager.limits.max_restart_writes_per_hour == 2
+    assert manager.limits.max_starts_per_day == 4 and manager.limits.ride_through_wh == 10
     assert len(manager.loaded_miners()) == 3

@@ -23,7 +23,12 @@ BUDGET = "number.power_manager_budget"
 SURPLUS = "sensor.surplus"
 PRICE = "sensor.price"
 TEMPERATURE = "sensor.tank"
-QUICK = {"min_run_minutes": 0, "min_stop_minutes": 0, "start_delay_minutes": 0}
+QUICK = {
+    "min_run_minutes": 0,
+    "min_stop_minutes": 0,
+    "start_delay_minutes": 0,
+    "ride_through_wh": 0,
+}
 
 
 def _entity(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) -> str:
@@ -57,19 +62,23 @@ async def test_budget_goes_to_the_most_efficient_miner_first(
     miner_entries: list[MockConfigEntry],
 ) -> None:
     """With a large budget all run, the most efficient at full power first; a little below
-    the three minima the least efficient stops after the stop delay; far below, at once."""
+    the three minima (about 170 W) they ride through at their minima until that has cost
+    the import allowance (30 Wh: about 10 minutes), then the least efficient stops; far
+    below, the next stops at once."""
     legacy, plus, hydro = miners
-    entry = await setup_manager(hass, miner_entries, **QUICK)
+    entry = await setup_manager(hass, miner_entries, **{**QUICK, "ride_through_wh": 30})
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 20_000)
     await let_time_pass(hass, freezer, 40, miners)
     assert legacy.state.mining and plus.state.mining and hydro.state.mining
     assert hydro.state.power_pct == plus.state.power_pct == legacy.state.power_pct == 100
     assert float(hass.states.get("sensor.power_manager_unused_budget").state) > 5000
-    await _set_budget(hass, 6000)  # a little below the three minima: wait and see
+    await _set_budget(hass, 6000)  # a little below the three minima: ride through
     await let_time_pass(hass, freezer, 5, miners)
-    assert _actions(manager)["m20s_legacy"] == ("run", "stop_delay")
-    await let_time_pass(hass, freezer, 35, miners)
+    assert _actions(manager)["m20s_legacy"] == ("run", "ride_through")
+    await let_time_pass(hass, freezer, 300, miners)  # a passing cloud stops nothing
+    assert legacy.state.mining and plus.state.mining and hydro.state.mining
+    await let_time_pass(hass, freezer, 360, miners)
     assert not legacy.state.mining and plus.state.mining and hydro.state.mining
     assert hass.states.get("sensor.power_manager_miners_running").state == "2"
     assert hydro.state.power_pct > plus.state.power_pct == 50
@@ -77,9 +86,36 @@ async def test_budget_goes_to_the_most_efficient_miner_first(
     assert hass.states.get("sensor.power_manager_unused_budget").state == "0"
     await _set_budget(hass, 1000)  # far below: the next stops at once
     await let_time_pass(hass, freezer, 5, miners)
-    assert _actions(manager)["m30s_plus"] == ("stop", "below_minimum")
+    assert not plus.state.mining
+    assert _actions(manager)["m30s_plus"][1] == "below_minimum"
     attributes = hass.states.get("sensor.power_manager_allocated_power").attributes["miners"]
     assert attributes["m20s_legacy"]["starts"] == 1 and attributes["m20s_legacy"]["stops"] == 2
+
+
+async def test_daily_start_limit(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """However often the budget comes and goes, a miner starts at most `max_starts_per_day`
+    times in 24 hours (that they count again after a day: test_allocation)."""
+    hydro = miners[2]
+    entry = await setup_manager(
+        hass, miner_entries[2:], **QUICK, max_starts_per_day=2, max_restarts_per_hour=60
+    )
+    manager: PowerManager = entry.runtime_data
+    for _ in range(3):
+        await _set_budget(hass, 20_000)
+        await let_time_pass(hass, freezer, 20, miners)
+        await _set_budget(hass, 0)
+        await let_time_pass(hass, freezer, 20, miners)
+    await _set_budget(hass, 20_000)
+    await let_time_pass(hass, freezer, 20, miners)
+    assert not hydro.state.mining
+    assert _actions(manager)["m56s_hydro"] == ("idle", "daily_start_limit")
+    attributes = hass.states.get("sensor.power_manager_allocated_power").attributes["miners"]
+    assert attributes["m56s_hydro"]["starts"] == 2
 
 
 async def test_surplus_sensor_keeps_import_near_zero(
@@ -176,7 +212,7 @@ async def test_manual_control_is_left_alone(
     assert not hydro.state.mining
     await let_time_pass(hass, freezer, 120, miners)
     assert _actions(manager)["m56s_hydro"][0] in ("start", "run")
-    assert hydro.state.mining
+    assert hydro.state.mining, (_last(manager), manager.records)
 
 
 async def test_miner_dropping_out_gives_its_share_to_the_others(
@@ -249,7 +285,8 @@ async def test_minimum_run_time(
 ) -> None:
     """A miner the manager started keeps running at its minimum for the minimum run time,
     unless that would import a lot."""
-    entry = await setup_manager(hass, miner_entries[2:], **{**QUICK, "min_run_minutes": 5})
+    options = {**QUICK, "min_run_minutes": 5, "ride_through_wh": 5}  # at once from 300 W short
+    entry = await setup_manager(hass, miner_entries[2:], **options)
     manager: PowerManager = entry.runtime_data
     await _set_budget(hass, 0)
     await let_time_pass(hass, freezer, 70, miners)

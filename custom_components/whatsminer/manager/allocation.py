@@ -8,14 +8,19 @@ The rules, in the order they are applied:
 2. The most efficient miner (lowest measured J/TH) comes first. A miner without a measured
    efficiency comes after those with one.
 3. Whole miners start and stop only when the budget crosses their minimum (the lowest power
-   they run stably at). A stopped miner starts when the budget left after the running
-   miners' minima holds its own minimum plus a margin (150 W or a fifth of the minimum)
-   and has held it for `start_delay_s`, so a gap between two clouds does not start a
-   miner only to stop it again. When the budget no longer holds the running miners'
-   minima, those that must keep running do, then, most efficient first, those that still
-   fit; the others stop: after `stop_delay_s`, or at once when the budget falls short by
-   `stop_now_deficit_w` or more (that would be grid import, so then even the minimum run
-   time gives way; the hourly limit of restart-causing writes never does). Starts and
+   they run stably at). Starts are the expensive resource: each restarts the mining
+   software. A stopped miner starts when the budget left after the running miners' minima
+   holds its own minimum plus a margin (150 W or a fifth of the minimum) and has held it
+   for its start delay, so a gap between two clouds does not start a miner only to stop it
+   again. That delay grows as the miner's `max_starts_per_day` starts of the last 24 hours
+   are used up (`start_delay_s` times 1, 1.2, 1.5, 2, 3, 6 with six), and the last one
+   used, it does not start until its oldest start is a day old.
+   When the budget no longer holds the running miners' minima (a dip), they stay at their
+   minima while the grid import the dip causes is within `ride_through_wh`: a passing
+   cloud is often gone by then. Once that is spent, or at once when the budget falls short
+   by more than would spend it within a minute (then even the minimum run time gives way;
+   the hourly limit of restart-causing writes never does), those that must keep running
+   do, then, most efficient first, those that still fit; the others stop. Starts and
    stops respect a minimum run time, a minimum stop time and that hourly limit.
 4. The budget above the running miners' minima goes, in efficiency order, to each running
    miner up to its full power, in watts: the power targets are fine-grained.
@@ -23,11 +28,12 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 HOUR_S = 3600.0
+DAY_S = 24 * HOUR_S
 
 
 class Action(StrEnum):
@@ -51,7 +57,8 @@ class Reason(StrEnum):
     MIN_RUN_TIME = "min_run_time"  # would stop, but has not run long enough
     MIN_STOP_TIME = "min_stop_time"  # would start, but has not been stopped long enough
     RESTART_LIMIT = "restart_limit"  # would start/stop, but the hourly write limit is reached
-    STOP_DELAY = "stop_delay"  # below the minima, waiting for the stop delay
+    DAILY_START_LIMIT = "daily_start_limit"  # would start, but has started enough in 24 h
+    RIDE_THROUGH = "ride_through"  # below the minima, riding through on the import allowance
     START_DELAY = "start_delay"  # the budget holds it, waiting for the start delay
 
 
@@ -64,9 +71,14 @@ class Limits:
     max_restart_writes_per_hour: int = 4
     start_margin_w: float = 150.0
     start_headroom: float = 0.2  # ... or this share of the miner's minimum, if more
-    start_delay_s: float = 240.0
-    stop_delay_s: float = 30.0
-    stop_now_deficit_w: float = 400.0
+    start_delay_s: float = 240.0  # grows as the miner's starts of the day are used up
+    max_starts_per_day: int = 6  # per miner, in any 24 hours
+    ride_through_wh: float = 30.0  # grid import a dip may cause before miners stop
+
+    @property
+    def stop_now_deficit_w(self) -> float:
+        """A shortfall that would spend the ride-through allowance within a minute."""
+        return self.ride_through_wh * 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,10 +97,15 @@ class MinerInput:
     last_start: float | None = None  # when mining last started (None: long ago)
     last_stop: float | None = None
     restart_writes: tuple[float, ...] = ()  # times of restart-causing writes
+    starts: tuple[float, ...] = ()  # times of the manager's starts of this miner
 
     def writes_last_hour(self, now: float) -> int:
         """Restart-causing writes within the hour before `now`."""
         return sum(1 for t in self.restart_writes if now - t < HOUR_S)
+
+    def starts_last_day(self, now: float) -> int:
+        """Starts within the 24 hours before `now`."""
+        return sum(1 for t in self.starts if now - t < DAY_S)
 
     @property
     def floor_w(self) -> float:
@@ -107,6 +124,21 @@ class MinerPlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Dip:
+    """The budget below the running miners' minima: since when, and the import so far."""
+
+    since: float
+    at: float  # the last decision in the dip
+    short_w: float  # by how much the budget fell short then
+    wh: float = 0.0  # the grid import the dip has caused (estimated from the shortfall)
+
+    def after(self, short_w: float, now: float) -> Dip:
+        """The same dip at the next decision."""
+        wh = self.wh + self.short_w * (now - self.at) / HOUR_S
+        return Dip(since=self.since, at=now, short_w=short_w, wh=wh)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """One decision for all miners."""
 
@@ -114,8 +146,8 @@ class Plan:
     allocated_w: float
     unused_w: float
     miners: tuple[MinerPlan, ...]
-    deficit_since: float | None  # the budget is below the running miners' minima since
-    surplus_since: float | None = None  # the budget holds one more miner since
+    dip: Dip | None  # the budget is below the running miners' minima
+    held: Mapping[str, float] = field(default_factory=dict)  # stopped miner -> held since
 
     @property
     def running(self) -> int:
@@ -157,16 +189,128 @@ def _may_start(miner: MinerInput, limits: Limits, now: float) -> Reason | None:
     return None
 
 
+def start_delay(miner: MinerInput, limits: Limits, now: float) -> float:
+    """How long the surplus must hold this miner before it starts: the fewer of its starts of
+    the day are left, the longer (with 6 a day: 1, 1.2, 1.5, 2, 3 and 6 times the delay)."""
+    left = limits.max_starts_per_day - miner.starts_last_day(now)
+    return limits.start_delay_s * limits.max_starts_per_day / max(1, left)
+
+
+def _idle(miner: MinerInput, reason: Reason) -> MinerPlan:
+    return MinerPlan(key=miner.key, action=Action.IDLE, reason=reason)
+
+
+@dataclass(slots=True)
+class _Decision:
+    """One allocation under way: what is decided so far."""
+
+    budget: float
+    limits: Limits
+    now: float
+    plans: dict[str, MinerPlan]
+    running: list[MinerInput]
+    reasons: dict[str, Reason] = field(default_factory=dict)  # why a running miner runs
+    starting: set[str] = field(default_factory=set)
+
+    @property
+    def floor(self) -> float:
+        return sum(m.floor_w for m in self.running)
+
+    def stops(self, dip: Dip | None) -> Dip | None:
+        """Ride through a dip below the running miners' minima, or stop what no longer fits."""
+        short_w = self.floor - self.budget
+        if short_w <= 0:
+            return None
+        now, limits = self.now, self.limits
+        dip = Dip(since=now, at=now, short_w=short_w) if dip is None else dip.after(short_w, now)
+        large = short_w >= limits.stop_now_deficit_w
+        if not large and dip.wh < limits.ride_through_wh:
+            self.reasons = {m.key: Reason.RIDE_THROUGH for m in self.running}
+            return dip
+        # Keep what must keep running, then, most efficient first, what still fits.
+        kept: list[MinerInput] = []
+        for miner in self.running:
+            why = _may_stop(miner, limits, now) if miner.can_switch else Reason.BUDGET
+            if why is Reason.MIN_RUN_TIME and large:
+                why = None  # the minimum run time gives way to a large grid import
+            if why is not None:
+                kept.append(miner)
+                if why is not Reason.BUDGET:
+                    self.reasons[miner.key] = why
+        left = self.budget - sum(m.floor_w for m in kept)
+        for miner in self.running:
+            if miner in kept:
+                continue
+            if miner.floor_w <= left:
+                kept.append(miner)
+                left -= miner.floor_w
+            else:
+                self.plans[miner.key] = MinerPlan(
+                    key=miner.key, action=Action.STOP, reason=Reason.BELOW_MINIMUM
+                )
+        self.running = [m for m in self.running if m in kept]
+        return dip if self.floor > self.budget else None
+
+    def starts(self, stopped: list[MinerInput], held: Mapping[str, float]) -> dict[str, float]:
+        """Start, most efficient first, each miner the budget left over has held (its minimum
+        plus a margin) for its own start delay. Returns since when each miner that waits
+        has been held."""
+        now, limits = self.now, self.limits
+        holding: dict[str, float] = {}
+        for miner in stopped:
+            spare = self.budget - self.floor
+            margin = max(limits.start_margin_w, limits.start_headroom * miner.floor_w)
+            if not miner.can_switch or spare < miner.floor_w + margin:
+                self.plans[miner.key] = _idle(miner, Reason.BELOW_MINIMUM)
+                continue
+            if miner.starts_last_day(now) >= limits.max_starts_per_day:
+                self.plans[miner.key] = _idle(miner, Reason.DAILY_START_LIMIT)
+                continue
+            since = holding[miner.key] = held.get(miner.key, now)
+            why = _may_start(miner, limits, now)
+            if now - since < start_delay(miner, limits, now):
+                why = Reason.START_DELAY
+            if why is not None:
+                self.plans[miner.key] = _idle(miner, why)
+                continue
+            del holding[miner.key]
+            self.starting.add(miner.key)
+            self.running.append(miner)
+        return holding
+
+    def powers(self) -> float:
+        """Every running miner gets its minimum, the rest goes in efficiency order. Returns
+        the power allocated."""
+        extra = self.budget - self.floor
+        allocated = 0.0
+        for miner in efficiency_order(self.running):
+            target = miner.floor_w
+            if miner.can_target and extra > 0:
+                more = min(extra, miner.full_power_w - miner.floor_w)
+                target += more
+                extra -= more
+            allocated += target
+            action = Action.START if miner.key in self.starting else Action.RUN
+            reason = self.reasons.get(miner.key, Reason.BUDGET)
+            self.plans[miner.key] = MinerPlan(
+                key=miner.key, action=action, reason=reason, target_w=target
+            )
+        return allocated
+
+
 def allocate(
     budget_w: float,
     miners: Sequence[MinerInput],
     limits: Limits,
     now: float,
     *,
-    deficit_since: float | None = None,
-    surplus_since: float | None = None,
+    dip: Dip | None = None,
+    held: Mapping[str, float] | None = None,
 ) -> Plan:
-    """Decide which miners run and at what power, for `budget_w` watts in total."""
+    """Decide which miners run and at what power, for `budget_w` watts in total.
+
+    `dip` and `held` come from the previous plan: the dip under way, and since when the
+    surplus has held each stopped miner."""
     budget = max(0.0, budget_w)
     plans: dict[str, MinerPlan] = {}
     managed: list[MinerInput] = []
@@ -184,98 +328,17 @@ def allocate(
         else:
             managed.append(miner)
     order = efficiency_order(managed)
-    running = [m for m in order if m.mining]
-    stopped = [m for m in order if not m.mining]
-    stop_reason: dict[str, Reason] = {}
-
-    # Stops: the budget no longer holds the running miners' minima.
-    floor = sum(m.floor_w for m in running)
-    if budget < floor:
-        deficit_since = now if deficit_since is None else deficit_since
-        short = floor - budget >= limits.stop_now_deficit_w
-        if short or now - deficit_since >= limits.stop_delay_s:
-            # Keep what must keep running, then, most efficient first, what still fits.
-            kept: list[MinerInput] = []
-            for miner in running:
-                why = _may_stop(miner, limits, now) if miner.can_switch else Reason.BUDGET
-                if why is Reason.MIN_RUN_TIME and short:
-                    why = None  # the minimum run time gives way to a large grid import
-                if why is not None:
-                    kept.append(miner)
-                    if why is not Reason.BUDGET:
-                        stop_reason[miner.key] = why
-            left = budget - sum(m.floor_w for m in kept)
-            for miner in running:
-                if miner in kept:
-                    continue
-                if miner.floor_w <= left:
-                    kept.append(miner)
-                    left -= miner.floor_w
-                    continue
-                plans[miner.key] = MinerPlan(
-                    key=miner.key, action=Action.STOP, reason=Reason.BELOW_MINIMUM
-                )
-            running = [m for m in running if m in kept]
-            floor = sum(m.floor_w for m in running)
-        else:
-            stop_reason = {m.key: Reason.STOP_DELAY for m in running}
-        if budget >= floor:
-            deficit_since = None
-    else:
-        deficit_since = None
-
-    # Starts: the budget left over holds one more miner's minimum (plus a margin), and has
-    # held it for the start delay.
-    starting: set[str] = set()
-    held = False
-    for miner in stopped:
-        if miner.key in plans:
-            continue
-        spare = budget - floor
-        margin = max(limits.start_margin_w, limits.start_headroom * miner.floor_w)
-        if not miner.can_switch or spare < miner.floor_w + margin:
-            plans[miner.key] = MinerPlan(
-                key=miner.key, action=Action.IDLE, reason=Reason.BELOW_MINIMUM
-            )
-            continue
-        if (why := _may_start(miner, limits, now)) is not None:
-            plans[miner.key] = MinerPlan(key=miner.key, action=Action.IDLE, reason=why)
-            continue
-        held = True
-        surplus_since = now if surplus_since is None else surplus_since
-        if now - surplus_since < limits.start_delay_s:
-            plans[miner.key] = MinerPlan(
-                key=miner.key, action=Action.IDLE, reason=Reason.START_DELAY
-            )
-            continue
-        starting.add(miner.key)
-        running.append(miner)
-        floor += miner.floor_w
-    if not held or starting:
-        surplus_since = None  # after a start, the next one waits for the surplus again
-
-    # Power: every running miner gets its minimum, the rest goes in efficiency order.
-    extra = budget - floor
-    allocated = 0.0
-    for miner in efficiency_order(running):
-        target = miner.floor_w
-        if miner.can_target and extra > 0:
-            more = min(extra, miner.full_power_w - miner.floor_w)
-            target += more
-            extra -= more
-        allocated += target
-        action = Action.START if miner.key in starting else Action.RUN
-        reason = stop_reason.get(miner.key, Reason.BUDGET)
-        plans[miner.key] = MinerPlan(key=miner.key, action=action, reason=reason, target_w=target)
-    for miner in stopped:  # a stopped miner nobody decided about stays stopped
-        plans.setdefault(
-            miner.key, MinerPlan(key=miner.key, action=Action.IDLE, reason=Reason.BELOW_MINIMUM)
-        )
+    decision = _Decision(
+        budget=budget, limits=limits, now=now, plans=plans, running=[m for m in order if m.mining]
+    )
+    dip = decision.stops(dip)
+    holding = decision.starts([m for m in order if not m.mining], held or {})
+    allocated = decision.powers()
     return Plan(
         budget_w=budget,
         allocated_w=allocated,
         unused_w=max(0.0, budget - allocated),
         miners=tuple(plans[m.key] for m in miners),
-        deficit_since=deficit_since,
-        surplus_since=surplus_since,
+        dip=dip,
+        held=holding,
     )

@@ -17,6 +17,8 @@ CONF_MIN_RUN: Final = "min_run_minutes"
 CONF_MIN_STOP: Final = "min_stop_minutes"
 CONF_START_DELAY: Final = "start_delay_minutes"
 CONF_MAX_RESTARTS: Final = "max_restarts_per_hour"
+CONF_MAX_STARTS_PER_DAY: Final = "max_starts_per_day"
+CONF_RIDE_THROUGH: Final = "ride_through_wh"  # grid import a dip may cause before a stop
 CONF_INTERVAL: Final = "interval"  # seconds between decisions
 CONF_MANUAL_HOLD: Final = "manual_hold_minutes"
 
@@ -26,6 +28,8 @@ DEFAULT_MIN_RUN_MIN: Final = 10
 DEFAULT_MIN_STOP_MIN: Final = 10
 DEFAULT_START_DELAY_MIN: Final = 5
 DEFAULT_MAX_RESTARTS: Final = 4
+DEFAULT_MAX_STARTS_PER_DAY: Final = 6
+DEFAULT_RIDE_THROUGH_WH: Final = 30
 DEFAULT_INTERVAL_S: Final = 10
 DEFAULT_MANUAL_HOLD_MIN: Final = 30
 MAX_BUDGET_W: Final = 1_000_000

@@ -49,13 +49,14 @@ from ..const import DOMAIN, LOGGER
 from ..coordinator import WhatsMinerCoordinator
 from ..helpers import async_miner_action
 from ..power_target import PowerTargetController, controller_for
-from .allocation import Action, Limits, MinerInput, Plan, allocate
+from .allocation import DAY_S, HOUR_S, Action, Limits, MinerInput, Plan, allocate
 from .budget import BudgetInputs, BudgetReason, SurplusSign, compute_budget
 from .const import (
     CONF_CHIP_TEMP_MAX,
     CONF_INTERVAL,
     CONF_MANUAL_HOLD,
     CONF_MAX_RESTARTS,
+    CONF_MAX_STARTS_PER_DAY,
     CONF_MIN_RUN,
     CONF_MIN_STOP,
     CONF_MINERS,
@@ -63,6 +64,7 @@ from .const import (
     CONF_PRICE_SENSOR,
     CONF_PRICE_STOP_ABOVE,
     CONF_RESERVE,
+    CONF_RIDE_THROUGH,
     CONF_START_DELAY,
     CONF_SURPLUS_SENSOR,
     CONF_SURPLUS_SIGN,
@@ -72,9 +74,11 @@ from .const import (
     DEFAULT_INTERVAL_S,
     DEFAULT_MANUAL_HOLD_MIN,
     DEFAULT_MAX_RESTARTS,
+    DEFAULT_MAX_STARTS_PER_DAY,
     DEFAULT_MIN_RUN_MIN,
     DEFAULT_MIN_STOP_MIN,
     DEFAULT_RESERVE_W,
+    DEFAULT_RIDE_THROUGH_WH,
     DEFAULT_START_DELAY_MIN,
     DEFAULT_TARGET_TEMP_C,
     HEAT_MIN_INTERVAL_S,
@@ -109,6 +113,7 @@ class MinerRecord:
     last_start: float | None = None
     last_stop: float | None = None
     restart_writes: list[float] = field(default_factory=list)
+    start_times: list[float] = field(default_factory=list)  # within the last 24 hours
     manual_until: float | None = None
     commanded_w: float | None = None
     commanded_at: float = 0.0
@@ -180,6 +185,10 @@ class PowerManager:
             max_restart_writes_per_hour=int(
                 self.config.get(CONF_MAX_RESTARTS, DEFAULT_MAX_RESTARTS)
             ),
+            max_starts_per_day=int(
+                self.config.get(CONF_MAX_STARTS_PER_DAY, DEFAULT_MAX_STARTS_PER_DAY)
+            ),
+            ride_through_wh=float(self.config.get(CONF_RIDE_THROUGH, DEFAULT_RIDE_THROUGH_WH)),
         )
 
     def miner_device_ids(self) -> list[str]:
@@ -422,7 +431,8 @@ class PowerManager:
             )
             if snapshot is not None and snapshot.mining and (eff := efficiency(snapshot)):
                 record.efficiency_j_th = eff
-            record.restart_writes = [t for t in record.restart_writes if now - t < 3600.0]
+            record.restart_writes = [t for t in record.restart_writes if now - t < HOUR_S]
+            record.start_times = [t for t in record.start_times if now - t < DAY_S]
             inputs.append(
                 MinerInput(
                     key=managed.key,
@@ -438,6 +448,7 @@ class PowerManager:
                     last_start=record.last_start,
                     last_stop=record.last_stop,
                     restart_writes=tuple(record.restart_writes),
+                    starts=tuple(record.start_times),
                 )
             )
         return inputs
@@ -528,8 +539,8 @@ class PowerManager:
             inputs,
             self.limits,
             now,
-            deficit_since=self.plan.deficit_since if self.plan else None,
-            surplus_since=self.plan.surplus_since if self.plan else None,
+            dip=self.plan.dip if self.plan else None,
+            held=self.plan.held if self.plan else None,
         )
         self.plan = plan
         by_key = {m.key: m for m in miners}
@@ -559,6 +570,7 @@ class PowerManager:
             record.restart_writes.append(now)
             if on:
                 record.last_start, record.starts = now, record.starts + 1
+                record.start_times.append(now)
             else:
                 record.last_stop, record.stops = now, record.stops + 1
                 record.commanded_w = 0.0

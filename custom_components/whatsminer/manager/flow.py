@@ -35,6 +35,7 @@ from .const import (
     CONF_INTERVAL,
     CONF_MANUAL_HOLD,
     CONF_MAX_RESTARTS,
+    CONF_MAX_STARTS_PER_DAY,
     CONF_MIN_RUN,
     CONF_MIN_STOP,
     CONF_MINERS,
@@ -42,6 +43,7 @@ from .const import (
     CONF_PRICE_SENSOR,
     CONF_PRICE_STOP_ABOVE,
     CONF_RESERVE,
+    CONF_RIDE_THROUGH,
     CONF_START_DELAY,
     CONF_SURPLUS_SENSOR,
     CONF_SURPLUS_SIGN,
@@ -50,9 +52,11 @@ from .const import (
     DEFAULT_INTERVAL_S,
     DEFAULT_MANUAL_HOLD_MIN,
     DEFAULT_MAX_RESTARTS,
+    DEFAULT_MAX_STARTS_PER_DAY,
     DEFAULT_MIN_RUN_MIN,
     DEFAULT_MIN_STOP_MIN,
     DEFAULT_RESERVE_W,
+    DEFAULT_RIDE_THROUGH_WH,
     DEFAULT_START_DELAY_MIN,
 )
 
@@ -125,6 +129,12 @@ def _schema(*, options: bool) -> vol.Schema:
                     0, 120, "min"
                 ),
                 vol.Required(CONF_MAX_RESTARTS, default=DEFAULT_MAX_RESTARTS): _number(1, 60),
+                vol.Required(CONF_MAX_STARTS_PER_DAY, default=DEFAULT_MAX_STARTS_PER_DAY): _number(
+                    1, 100
+                ),
+                vol.Required(CONF_RIDE_THROUGH, default=DEFAULT_RIDE_THROUGH_WH): _number(
+                    0, 1000, "Wh"
+                ),
                 vol.Required(CONF_INTERVAL, default=DEFAULT_INTERVAL_S): _number(2, 600, "s"),
                 vol.Required(CONF_MANUAL_HOLD, default=DEFAULT_MANUAL_HOLD_MIN): _number(
                     0, 1440, "min"
