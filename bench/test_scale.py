@@ -131,6 +131,14 @@ def pin_to_one_core() -> None:
         os.sched_setaffinity(0, {0})
 
 
+@pytest.fixture(autouse=True)
+async def enable_event_loop_debug() -> None:
+    """The event loop as Home Assistant runs it: phcc turns asyncio's debug mode on for
+    tests (source tracebacks for every future and callback, thread checks), Home Assistant
+    runs without it."""
+    asyncio.get_running_loop().set_debug(False)
+
+
 @pytest.fixture
 def unguarded_sockets(socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Loopback connections without pytest-socket's check of every connect (test-harness

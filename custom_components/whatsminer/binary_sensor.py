@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -79,3 +80,7 @@ class WhatsMinerBinarySensor(WhatsMinerEntity, BinarySensorEntity):
         if (snapshot := self.snapshot) is None:
             return None
         return self.entity_description.value_fn(snapshot)
+
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        return (self.is_on,)

@@ -109,6 +109,10 @@ class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):
         return super().available and self.capabilities.has(self.entity_description.control)
 
     @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        return ()  # the time of the last press, which Home Assistant writes itself
+
+    @override
     async def async_press(self) -> None:
         self._cancel_undo()
         try:

@@ -140,6 +140,11 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         # The firmware may turn out to lack the command (removed from the registry then).
         return super().available and self.capabilities.has(self._control.command)
 
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        # the value, `pending_value`, and `reported_by_miner` (also the assumed state)
+        return (self.control_value, self._pending(), self._reported() is None)
+
     @property
     @override
     def assumed_state(self) -> bool:

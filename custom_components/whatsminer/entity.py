@@ -103,8 +103,13 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
             return None
         if not self.available:
             return (False,)
+        return (True, *self._shown_values())
+
+    def _shown_values(self) -> tuple[Any, ...]:
+        """Everything the state and attributes are made of, besides availability. This
+        generic form asks Home Assistant's own properties (about half the cost of a write);
+        entities whose state follows from a few values of theirs name just those."""
         return (
-            True,
             self.state,
             self.state_attributes,
             self.extra_state_attributes,

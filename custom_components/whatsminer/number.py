@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -210,6 +210,10 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
     def _handle_coordinator_update(self) -> None:
         self._track_highest()
         super()._handle_coordinator_update()
+
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        return (*super()._shown_values(), self.native_min_value, self.native_max_value)
 
     def _firmware_power_max(self) -> int | None:
         if (snapshot := self.snapshot) is not None and snapshot.power_max_w is not None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast, override
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -549,6 +549,10 @@ class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
         if (snapshot := self.snapshot) is None:
             return None
         return self.entity_description.value_fn(snapshot)
+
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        return (self.native_value, self.extra_state_attributes)
 
     @property
     def extra_state_attributes(self) -> dict[str, StateType] | None:
