@@ -94,6 +94,9 @@ def test_official_pools() -> None:
     assert later.index == 1
     assert later.last_share_time == datetime(2022, 1, 26, 7, 48, 16, tzinfo=UTC)
     assert not later.alive
+    # a time no clock shows (it once raised ValueError out of the poll) is no time
+    (garbled,) = parse_pools({"POOLS": [{"URL": "u", "Last Share Time": 10**15}]})
+    assert garbled.last_share_time is None
 
 
 def test_official_edevs_and_variants() -> None:

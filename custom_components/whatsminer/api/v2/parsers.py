@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 import math
 from typing import Any
@@ -249,27 +250,68 @@ def _rescaled(ths: float | None) -> float | None:
     return None if ths is None else ths * _MHS_PER_THS
 
 
-def parse_pools(reply: dict[str, Any]) -> tuple[Pool, ...]:
-    """`pools` reply -> pools (numbered from 1)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolKeys:
+    """Where each field of a pool is in one API's pool object."""
+
+    index: str
+    url: str
+    user: str
+    status: str
+    priority: str
+    active: str
+    accepted: str
+    rejected: str
+    stale: str
+    last_share: str
+
+
+POOL_KEYS = PoolKeys(
+    index="POOL",
+    url="URL",
+    user="User",
+    status="Status",
+    priority="Priority",
+    active="Stratum Active",
+    accepted="Accepted",
+    rejected="Rejected",
+    stale="Stale",
+    last_share="Last Share Time",
+)
+
+
+def timestamp(seconds: int | None) -> datetime | None:
+    """A Unix time in seconds; None for 0 and for values no clock shows."""
+    if not seconds or not 0 < seconds < 10**11:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def pools_from(items: Iterable[dict[str, Any]], keys: PoolKeys) -> tuple[Pool, ...]:
+    """Pools from one API's pool objects, numbered from 1 where the miner gives no number."""
     pools = []
-    for position, data in enumerate(_list_body(reply, "POOLS")):
-        index = integer(data.get("POOL"))
-        last_share = integer(data.get("Last Share Time"))
+    for position, data in enumerate(items):
+        index = integer(data.get(keys.index))
         pools.append(
             Pool(
                 index=index if index is not None else position + 1,
-                url=text(data.get("URL")) or "",
-                user=text(data.get("User")),
-                status=text(data.get("Status")),
-                priority=integer(data.get("Priority")),
-                active=flag(data.get("Stratum Active")) or False,
-                accepted=integer(data.get("Accepted")),
-                rejected=integer(data.get("Rejected")),
-                stale=integer(data.get("Stale")),
-                last_share_time=(datetime.fromtimestamp(last_share, UTC) if last_share else None),
+                url=text(data.get(keys.url)) or "",
+                user=text(data.get(keys.user)),
+                status=text(data.get(keys.status)),
+                priority=integer(data.get(keys.priority)),
+                active=flag(data.get(keys.active)) or False,
+                accepted=integer(data.get(keys.accepted)),
+                rejected=integer(data.get(keys.rejected)),
+                stale=integer(data.get(keys.stale)),
+                last_share_time=timestamp(integer(data.get(keys.last_share))),
             )
         )
     return tuple(pools)
+
+
+def parse_pools(reply: dict[str, Any]) -> tuple[Pool, ...]:
+    """`pools` reply -> pools (numbered from 1)."""
+    return pools_from(_list_body(reply, "POOLS"), POOL_KEYS)
 
 
 def parse_devdetails(reply: dict[str, Any]) -> str | None:

@@ -7,7 +7,6 @@ numbers may be strings, keys have two spellings. Units are normalised as in mode
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import (
@@ -30,7 +29,7 @@ from ..models import (
     Summary,
     Version,
 )
-from ..v2.parsers import _mac, _time, flag, integer, num, text
+from ..v2.parsers import PoolKeys, _mac, _time, flag, integer, num, pools_from, text
 
 CODE_OK = 0
 CODE_FAIL = -1
@@ -208,33 +207,23 @@ def parse_boards(
     return tuple(boards)
 
 
+_POOL_KEYS = PoolKeys(
+    index="id",
+    url="url",
+    user="account",
+    status="status",
+    priority="pool-priority",
+    active="stratum-active",
+    accepted="accepted",
+    rejected="rejected",
+    stale="stale",
+    last_share="last-share-time",
+)
+
+
 def parse_pools(pools: Any) -> tuple[Pool, ...]:
     """`msg.pools` -> pools numbered from 1 (share counts only where a firmware sends them)."""
-    result = []
-    for position, data in enumerate(_dicts(pools)):
-        index = integer(data.get("id"))
-        last_share = integer(data.get("last-share-time"))
-        result.append(
-            Pool(
-                index=index if index is not None else position + 1,
-                url=text(data.get("url")) or "",
-                user=text(data.get("account")),
-                status=text(data.get("status")),
-                priority=integer(data.get("pool-priority")),
-                active=flag(data.get("stratum-active")) or False,
-                accepted=integer(data.get("accepted")),
-                rejected=integer(data.get("rejected")),
-                stale=integer(data.get("stale")),
-                last_share_time=_timestamp(last_share),
-            )
-        )
-    return tuple(result)
-
-
-def _timestamp(seconds: int | None) -> datetime | None:
-    if not seconds or not 0 < seconds < 10**11:
-        return None
-    return datetime.fromtimestamp(seconds, UTC)
+    return pools_from(_dicts(pools), _POOL_KEYS)
 
 
 def parse_miner_status(msg: Any, serials: dict[int, str] | None = None) -> MinerStatus:
