@@ -21,10 +21,11 @@ from custom_components.whatsminer.api.v2.protocol import (
     check,
     decode,
     error_for,
-    find_json_end,
+    loads,
     split_joined,
     status_of,
 )
+from custom_components.whatsminer.api.v2.transport import ReplyCollector
 
 from . import samples
 
@@ -180,8 +181,8 @@ def test_split_joined_refused_join() -> None:
         (b"", None),
     ],
 )
-def test_find_json_end(buf: bytes, end: int | None) -> None:
-    assert find_json_end(buf) == end
+def test_json_end(buf: bytes, end: int | None) -> None:
+    assert JsonEnd().feed(buf) == end
 
 
 _JSON = st.recursive(
@@ -197,21 +198,27 @@ _JSON = st.recursive(
     cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
     tail=st.binary(max_size=8),
 )
-def test_json_end_whatever_the_chunks(
+def test_reply_end_whatever_the_chunks(
     value: dict[str, object], cuts: list[int], tail: bytes
 ) -> None:
-    """The end is found at the same place however the reply is cut into chunks (strings with
-    quotes, backslashes and brackets in them, escapes split across chunks)."""
+    """A reply ends at the same place however it is cut into chunks (strings with quotes,
+    backslashes and brackets in them, escapes split across chunks), whether it is found by
+    decoding the whole document or, with bytes after it, by the bracket scanner."""
     raw = json.dumps(value).encode()
     data = b" " + raw + b"\x00" + tail
     bounds = sorted({0, len(data), *(c for c in cuts if c < len(data))})
-    scanner, end = JsonEnd(), None
+    scanner, collector, end = JsonEnd(), ReplyCollector(), None
     for start, stop in pairwise(bounds):
-        end = scanner.feed(data[start:stop])
-        if end is not None:
-            break
+        chunk = data[start:stop]
+        if end is None:
+            end = scanner.feed(chunk)
+        if not collector.complete:
+            collector.feed(chunk)
     assert end == len(raw) + 1
-    assert find_json_end(data) == len(raw) + 1
+    reply = collector.reply()
+    assert reply.data == b" " + raw
+    assert data.startswith(reply.data + b"\x00" + reply.leftover)
+    assert (reply.value if reply.value is not None else loads(reply.data)) == value
 
 
 def test_truncated_invalid_error_code_list() -> None:

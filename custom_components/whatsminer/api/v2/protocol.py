@@ -249,8 +249,3 @@ class JsonEnd:
                 if self._started and self._depth <= 0:
                     return index + 1
         return None
-
-
-def find_json_end(buf: bytes) -> int | None:
-    """Index just past the first complete top-level JSON object in `buf`, if there is one."""
-    return JsonEnd().feed(buf)
