@@ -124,9 +124,11 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
     @property
     def control_value(self) -> T | None:
         """The value to show (see the module docstring)."""
-        if (pending := self._pending()) is not None:
+        return self._value_shown(self._pending(), self._reported())
+
+    def _value_shown(self, pending: T | None, reported: T | None) -> T | None:
+        if pending is not None:
             return pending
-        reported = self._reported()
         if self._written is not None:
             value, until = self._written
             if reported != value and dt_util.utcnow() < until:
@@ -143,7 +145,8 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
     @override
     def _shown_values(self) -> tuple[Any, ...]:
         # the value, `pending_value`, and `reported_by_miner` (also the assumed state)
-        return (self.control_value, self._pending(), self._reported() is None)
+        pending, reported = self._pending(), self._reported()
+        return (self._value_shown(pending, reported), pending, reported is None)
 
     @property
     @override
