@@ -313,7 +313,29 @@ V3_ACTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("action", "data", "check"), V3_ACTIONS)
+V3_MORE_ACTIONS = [
+    (
+        "set_customer_message",
+        {"key": "msg1", "value": "rack 4"},
+        lambda m: m.state.customer_msg.get("msg1") == "rack 4",
+    ),
+    (
+        "set_network",
+        {
+            "mode": "static",
+            "ip": "192.168.1.50",
+            "netmask": "255.255.255.0",
+            "gateway": "192.168.1.1",
+            "dns": ["192.168.1.1"],
+        },
+        lambda m: m.state.network.proto == "static",
+    ),
+    ("factory_reset", {"confirm": True}, lambda m: m.state.api_enabled is False),
+    ("change_password", {"new_password": "n3w"}, lambda m: m.state.accounts["super"] == "n3w"),
+]
+
+
+@pytest.mark.parametrize(("action", "data", "check"), [*V3_ACTIONS, *V3_MORE_ACTIONS])
 async def test_v3_actions_reach_the_miner(
     hass: HomeAssistant,
     v3_miner: SimulatedMiner,
@@ -321,7 +343,8 @@ async def test_v3_actions_reach_the_miner(
     data: dict[str, Any],
     check: Callable[[SimulatedMiner], bool],
 ) -> None:
-    """The actions v2 offers work on v3 where v3 has the command."""
+    """The actions v2 offers work on v3 where v3 has the command (network, password, factory
+    reset and customer data included)."""
     entry = await _setup(hass, _entry(v3_miner))
     await _call(hass, DOMAIN, action, {"device_id": device_id(hass, entry), **data})
     assert check(v3_miner)
@@ -581,42 +604,6 @@ async def test_v3_led_auto_button(hass: HomeAssistant, v3_miner: SimulatedMiner)
         {ATTR_ENTITY_ID: entity_id(hass, entry, BUTTON_DOMAIN, "led_auto")},
     )
     assert v3_miner.state.led.mode == "auto"
-
-
-V3_MORE_ACTIONS = [
-    (
-        "set_customer_message",
-        {"key": "msg1", "value": "rack 4"},
-        lambda m: m.state.customer_msg.get("msg1") == "rack 4",
-    ),
-    (
-        "set_network",
-        {
-            "mode": "static",
-            "ip": "192.168.1.50",
-            "netmask": "255.255.255.0",
-            "gateway": "192.168.1.1",
-            "dns": ["192.168.1.1"],
-        },
-        lambda m: m.state.network.proto == "static",
-    ),
-    ("factory_reset", {"confirm": True}, lambda m: m.state.api_enabled is False),
-    ("change_password", {"new_password": "n3w"}, lambda m: m.state.accounts["super"] == "n3w"),
-]
-
-
-@pytest.mark.parametrize(("action", "data", "check"), V3_MORE_ACTIONS)
-async def test_v3_admin_actions_reach_the_miner(
-    hass: HomeAssistant,
-    v3_miner: SimulatedMiner,
-    action: str,
-    data: dict[str, Any],
-    check: Callable[[SimulatedMiner], bool],
-) -> None:
-    """Network, password, factory reset and customer data work on v3 too."""
-    entry = await _setup(hass, _entry(v3_miner))
-    await _call(hass, DOMAIN, action, {"device_id": device_id(hass, entry), **data})
-    assert check(v3_miner)
 
 
 async def test_v3_download_logs(
