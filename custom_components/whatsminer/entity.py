@@ -72,6 +72,9 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
 
     _attr_has_entity_name = True
     _last_shown: tuple[Any, ...] | None = None  # what the state machine was last given
+    # Written at every poll, also unchanged: a source that helpers integrate over time (the
+    # Riemann sum of power needs the poll's sample while the value holds, `last_reported`).
+    _written_every_poll = False
 
     def __init__(self, coordinator: WhatsMinerCoordinator, description: EntityDescription) -> None:
         """Attach the entity to the miner's device."""
@@ -97,9 +100,9 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
 
     def _shown(self) -> tuple[Any, ...] | None:
         """What the state machine shows of this entity, to skip rewriting it unchanged at
-        every poll (46,000 entities at 1,000 miners). None for measurements: they are written
-        at every poll, as statistics and helpers (`last_reported`, Riemann sums) count on it."""
-        if getattr(self, "state_class", None) is not None:
+        every poll (46,000 entities at 1,000 miners), as a coordinator with `always_update`
+        off would; None for an entity written at every poll (`_written_every_poll`)."""
+        if self._written_every_poll:
             return None
         if not self.available:
             return (False,)

@@ -543,6 +543,13 @@ class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
 
     entity_description: WhatsMinerSensorEntityDescription
 
+    def __init__(
+        self, coordinator: WhatsMinerCoordinator, description: WhatsMinerSensorEntityDescription
+    ) -> None:
+        """A power reading is written at every poll (a Riemann sum integrates it)."""
+        super().__init__(coordinator, description)
+        self._written_every_poll = description.device_class is SensorDeviceClass.POWER
+
     @property
     def native_value(self) -> StateType | datetime:
         """The value in the latest snapshot."""
@@ -606,6 +613,10 @@ class WhatsMinerEnergySensor(WhatsMinerEntity, RestoreSensor):
     def native_value(self) -> float:
         """The energy counted so far, in kWh."""
         return round(self._total_kwh, 6)
+
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        return (self.native_value,)
 
     @callback
     def _handle_coordinator_update(self) -> None:
