@@ -8,7 +8,7 @@ the miner answers; nothing reads the missing snapshot meanwhile.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, cast, override
+from typing import Any, override
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
@@ -86,7 +86,7 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     @property
     def snapshot(self) -> MinerSnapshot | None:
         """The latest snapshot; None while the miner has not answered since setup."""
-        return cast(MinerSnapshot | None, self.coordinator.data)
+        return self.coordinator.data  # (read for every entity at every poll: no cast call)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -96,7 +96,8 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        return super().available and self.snapshot is not None
+        coordinator = self.coordinator  # (CoordinatorEntity's test, without its call)
+        return coordinator.last_update_success and coordinator.data is not None
 
     def _shown(self) -> tuple[Any, ...] | None:
         """What the state machine shows of this entity, to skip rewriting it unchanged at

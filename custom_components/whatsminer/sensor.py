@@ -557,17 +557,22 @@ class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
             return None
         return self.entity_description.value_fn(snapshot)
 
-    @override
-    def _shown_values(self) -> tuple[Any, ...]:
-        return (self.native_value, self.extra_state_attributes)
-
     @property
     def extra_state_attributes(self) -> dict[str, StateType] | None:
         """Details of the value (the whole pool URL)."""
-        attributes_fn = self.entity_description.attributes_fn
-        if attributes_fn is None or (snapshot := self.snapshot) is None:
+        if (snapshot := self.snapshot) is None:
             return None
-        return attributes_fn(snapshot)
+        return self._attributes(snapshot)
+
+    def _attributes(self, snapshot: MinerSnapshot) -> dict[str, StateType] | None:
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(snapshot)
+
+    @override
+    def _shown_values(self) -> tuple[Any, ...]:
+        # (asked only while available: there is a snapshot)
+        snapshot = self.coordinator.data
+        return (self.entity_description.value_fn(snapshot), self._attributes(snapshot))
 
 
 class WhatsMinerEnergySensor(WhatsMinerEntity, RestoreSensor):
