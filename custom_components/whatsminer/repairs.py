@@ -143,10 +143,17 @@ def async_setup_repairs(entry: WhatsMinerConfigEntry) -> None:
     coordinator = entry.runtime_data
     hass = coordinator.hass
 
+    checked: list[tuple[Any, ...]] = []  # what the last check saw
+
     @callback
     def _polled() -> None:
-        if coordinator.last_update_success and coordinator.data is not None:
-            async_check_poll(coordinator, coordinator.data)
+        # Checked again when what it depends on changed, not at every poll of every miner.
+        if not coordinator.last_update_success or (snapshot := coordinator.data) is None:
+            return
+        seen = (entry.data.get(CONF_PASSWORD), entry.data.get(CONF_API), snapshot.write_access)
+        if checked != [seen]:
+            checked[:] = [seen]
+            async_check_poll(coordinator, snapshot)
 
     for kind in _RETIRED:
         ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry))
