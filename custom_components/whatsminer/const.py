@@ -44,3 +44,7 @@ FIRST_REFRESH_CONCURRENCY: Final = 8
 # exchanges rather than a thousand connections opened in the same second (each poll connects
 # only once it holds a slot, so no connection idles while others are served).
 POLL_CONCURRENCY: Final = 64
+# What a miner has (capabilities, stored profile) is worked out again from a poll after this
+# many polls, and at once after a write or a firmware change: its readings do not change from
+# poll to poll, and working them out is a walk over the whole snapshot.
+PROFILE_REFRESH_POLLS: Final = 10

@@ -8,8 +8,9 @@ off while the miner does not answer, so a barn of switched-off miners costs next
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
+import zlib
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
@@ -17,6 +18,7 @@ from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util.hass_dict import HassKey
@@ -47,6 +49,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     MAX_BACKOFF_S,
+    PROFILE_REFRESH_POLLS,
 )
 from .profile import MinerProfile, ProfileStore, hardware_version
 from .repairs import async_write_failed
@@ -110,7 +113,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         interval = entry.options.get(CONF_SCAN_INTERVAL)
         self.base_interval = timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL
         self.failures = 0  # consecutive polls the miner did not answer
-        self._capabilities: tuple[MinerSnapshot, Capabilities] | None = None
+        self._capabilities: Capabilities | None = None  # from a poll (see capabilities)
+        self._capabilities_age = 0  # polls since they were worked out
         self._waiting_for_start: CALLBACK_TYPE | None = None
         super().__init__(
             hass,
@@ -131,17 +135,23 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
     def capabilities(self) -> Capabilities:
         """What this miner has: entities and services are created from it.
 
-        Until the miner has answered (set up while it was off), the stored ones. Computed
-        once per poll: every entity asks on every state write (1,000 miners x 44 entities).
-        A refusal learned by a write shows after the refresh that follows every write.
+        Until the miner has answered (set up while it was off), the stored ones. Worked out
+        from a poll every PROFILE_REFRESH_POLLS polls, after every write (a refusal learned
+        by a write shows after the refresh that follows it) and when the firmware changes;
+        every entity asks at every state write (1,000 miners x 46 entities).
         """
-        data = cast(MinerSnapshot | None, self.data)
-        if data is None:
+        if cast(MinerSnapshot | None, self.data) is None:
             return self.profile.capabilities if self.profile else self.miner.capabilities
-        cached = self._capabilities
-        if cached is None or cached[0] is not data:
-            cached = self._capabilities = (data, self.miner.capabilities)
-        return cached[1]
+        if self._capabilities is None:
+            self._capabilities = self.miner.capabilities
+        return self._capabilities
+
+    @callback
+    def async_written(self) -> None:
+        """A write reached the miner: the next poll re-reads its slow-changing values and
+        works out again what it has (a refusal, a new hostname or firmware)."""
+        self.miner.invalidate_cache()
+        self._capabilities = None
 
     @property
     def api(self) -> ApiVersion:
@@ -155,7 +165,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
 
     @callback
     def _schedule_refresh(self) -> None:
-        """Poll on the interval, but not before Home Assistant has finished starting.
+        """Poll on the interval, but not before Home Assistant has finished starting, and
+        then first at this miner's own point of the interval (`phase_s`).
 
         Starting a barn keeps the event loop busy for long stretches (thousands of entities
         created): a poll then waits for the loop, and its timeout fires before the reply that
@@ -169,11 +180,22 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
 
         @callback
         def started(_: HomeAssistant) -> None:
+            # A barn's polls spread over the interval: each miner takes up its polls at its
+            # own point of it, rather than a thousand of them in the same second.
+            self._waiting_for_start = async_call_later(self.hass, self.phase_s, take_up)
+
+        @callback
+        def take_up(_: datetime) -> None:
             self._waiting_for_start = None
             self._schedule_refresh()
 
         self._waiting_for_start = async_at_started(self.hass, started)
         self.config_entry.async_on_unload(self._async_stop_waiting)
+
+    @property
+    def phase_s(self) -> float:
+        """This miner's point in the update interval (from its MAC: the same at every start)."""
+        return zlib.crc32(self.mac.encode()) / 2**32 * self.base_interval.total_seconds()
 
     @callback
     def _async_stop_waiting(self) -> None:
@@ -277,8 +299,16 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         """Remember the miner as this poll shows it (stored when the poll shows all of it)."""
         if snapshot.process_down and self.profile is not None:
             return
-        capabilities = self.miner.capabilities
-        self._capabilities = (snapshot, capabilities)  # this poll's, until the next one
+        if (
+            self._capabilities is not None
+            and self._capabilities_age < PROFILE_REFRESH_POLLS
+            and self.profile is not None
+            and snapshot.firmware_version == self.profile.firmware
+        ):
+            self._capabilities_age += 1
+            return
+        capabilities = self._capabilities = self.miner.capabilities
+        self._capabilities_age = 0
         profile = MinerProfile.from_poll(
             self.mac, snapshot, capabilities, hardware_version(snapshot)
         )

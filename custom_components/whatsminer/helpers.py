@@ -126,7 +126,7 @@ async def async_miner_action[T](
         translate_error(coordinator, err)
     finally:
         if sent and write:
-            coordinator.miner.invalidate_cache()  # a write may change slow-changing reads
+            coordinator.async_written()  # a write may change slow-changing reads
         if sent and refresh:
             await coordinator.async_refresh()
 

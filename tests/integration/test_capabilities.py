@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.number import (
     ATTR_MAX,
@@ -47,13 +48,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.whatsminer import firmware
 from custom_components.whatsminer.api.models import MinerSnapshot
 from custom_components.whatsminer.api.v2.miner import V2Miner
-from custom_components.whatsminer.const import CONF_RESTART_INTERVAL, DOMAIN, ENTRY_VERSION
+from custom_components.whatsminer.const import (
+    CONF_RESTART_INTERVAL,
+    DOMAIN,
+    ENTRY_VERSION,
+    PROFILE_REFRESH_POLLS,
+)
 from custom_components.whatsminer.coordinator import WhatsMinerCoordinator
+from custom_components.whatsminer.profile import async_get_profiles
 from simulator import MinerSimulator, SimulatedMiner
 
 from .conftest import entry_data, free_port
 from .control_helpers import device_id
-from .helpers import entity_id, state_of
+from .helpers import entity_id, next_poll, state_of
 
 CONTROL_PLATFORMS = (SWITCH_DOMAIN, NUMBER_DOMAIN, SELECT_DOMAIN, BUTTON_DOMAIN, "update")
 
@@ -704,3 +711,26 @@ async def test_v3_bad_ntp_servers_refused(hass: HomeAssistant, v3_miner: Simulat
         )
     assert err.value.translation_key == "invalid_ntp_server"
     assert v3_miner.counters.commands["set.system.ntp_server"] == sent
+
+
+async def test_stored_profile_follows_the_miner(
+    hass: HomeAssistant, v3_miner: SimulatedMiner, freezer: FrozenDateTimeFactory
+) -> None:
+    """What the miner has is worked out again every PROFILE_REFRESH_POLLS polls, not at
+    every one: a name given outside Home Assistant reaches the stored profile (what entities
+    are made from while the miner is off) within that many polls; one given through Home
+    Assistant right after the write."""
+    entry = await _setup(hass, _entry(v3_miner))
+    profiles = await async_get_profiles(hass)
+    v3_miner.state.hostname = "barn-7"  # as WhatsMinerTool would
+    polls = 0
+    while profiles.get(entry.entry_id).hostname != "barn-7":  # type: ignore[union-attr]
+        await next_poll(hass, freezer)
+        polls += 1
+        assert polls <= PROFILE_REFRESH_POLLS + 1
+    assert polls > 1  # the first poll shows the name, the profile follows later
+
+    await _call(
+        hass, DOMAIN, "set_hostname", {"device_id": device_id(hass, entry), "hostname": "garage"}
+    )
+    assert profiles.get(entry.entry_id).hostname == "garage"  # type: ignore[union-attr]

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE
+from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE
 from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer.api.models import MinerSnapshot
-from custom_components.whatsminer.const import DEFAULT_SCAN_INTERVAL
+from custom_components.whatsminer.const import CONF_API, DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.whatsminer.coordinator import WhatsMinerCoordinator
 from simulator import SimulatedMiner
 
 from .helpers import next_poll, state_of
@@ -165,8 +166,38 @@ async def test_interval_polls_wait_until_home_assistant_has_started(
     hass.set_state(CoreState.running)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
+    # then at the miner's own point of the interval, and every interval from there
+    phase = timedelta(seconds=coordinator.phase_s)
+    assert timedelta(0) <= phase < DEFAULT_SCAN_INTERVAL
+    await next_poll(hass, freezer, phase + timedelta(seconds=0.1))  # takes up its polls
+    await next_poll(hass, freezer, DEFAULT_SCAN_INTERVAL - timedelta(seconds=1.1))
+    assert coordinator.data is first
+    await next_poll(hass, freezer, timedelta(seconds=2))
+    polled = coordinator.data
+    assert polled is not first
     await next_poll(hass, freezer)
-    assert coordinator.data is not first
+    assert coordinator.data is not polled
+
+
+async def test_a_barn_polls_spread_over_the_interval(hass: HomeAssistant) -> None:
+    """Miners set up at the same start take up their polls at points spread over the whole
+    interval (from their MAC addresses), not all in the same second."""
+    entries = [
+        MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=f"c8:ac:00:00:{i // 256:02x}:{i % 256:02x}",
+            data={CONF_HOST: "127.0.0.1", CONF_API: "v2"},
+        )
+        for i in range(300)
+    ]
+    phases = sorted(WhatsMinerCoordinator(hass, entry).phase_s for entry in entries)  # type: ignore[arg-type]
+    interval = DEFAULT_SCAN_INTERVAL.total_seconds()
+    assert phases[0] >= 0
+    assert phases[-1] < interval
+    per_tenth = [
+        sum(k * interval / 10 <= p < (k + 1) * interval / 10 for p in phases) for k in range(10)
+    ]
+    assert min(per_tenth) > 10 and max(per_tenth) < 50  # about 30 in every tenth
 
 
 async def test_unloaded_while_starting_stops_waiting(
