@@ -17,9 +17,7 @@ Method
   time: the loop's clock is moved on 0.1 s at a time, the timers due by then run (every
   coordinator's own refresh timer fires once per interval, at its miner's point of it), and
   the refreshes they start finish before the clock moves on (as when the loop keeps up).
-  With BENCH_SCALE_FIRING=at-once the clock jumps the whole interval in one go instead: every
-  refresh of the interval starts in the same loop iteration (the worst case: the polls of a
-  barn all due in the same second). Before the cycles measured, two intervals run unmeasured
+  Before the cycles measured, two intervals run unmeasured
   (the miners take up their polls after Home Assistant has started). Measured: event-loop
   thread CPU per cycle (median of the cycles), and the share of the 30 s interval that the
   loop is busy with it; the busiest second of the loop.
@@ -76,9 +74,7 @@ V3_SHARE = float(os.environ.get("BENCH_SCALE_V3_SHARE", "0.5"))
 SLOTS = os.environ.get("BENCH_SCALE_FIRST_REFRESH_SLOTS")
 # cProfile the refresh cycles into this file (for finding where the loop's time goes)
 PROFILE = os.environ.get("BENCH_SCALE_PROFILE")
-# "spread": the loop's clock moves 0.1 s at a time; "at-once": a whole interval at once
-FIRING = os.environ.get("BENCH_SCALE_FIRING", "spread")
-STEP_S = 0.1 if FIRING == "spread" else INTERVAL_S
+STEP_S = 0.1  # how far the loop's clock moves at a time
 RESULTS: dict[str, Any] = {}
 
 
@@ -277,7 +273,6 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
     result = {
         "entries": n,
         "v3_entries": n_v3,
-        "firing": FIRING,
         "first_refresh_slots": const.FIRST_REFRESH_CONCURRENCY,
         "loaded": loaded,
         "loaded_first_try": first_try,
@@ -293,7 +288,7 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         "cycle_process_cpu_s": med("process_cpu_s"),
         "busy_share_of_interval": med("loop_cpu_s") / INTERVAL_S,
         "cycle_loop_cpu_mean_s": mean_cycle,
-        "busiest_second_s": med("busiest_second_s") if FIRING == "spread" else None,
+        "busiest_second_s": med("busiest_second_s"),
         "connections_per_miner_per_cycle": med("connections") / n,
         "tokens_per_cycle": med("tokens"),
         "rss_per_miner_kib": (rss1 - rss0) / n / 1024,
@@ -312,10 +307,6 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         ["refresh cycle: event-loop CPU (s)", f"{result['cycle_loop_cpu_s']:.2f}"],
         ["refresh cycle: process CPU, all threads (s)", f"{result['cycle_process_cpu_s']:.2f}"],
         ["share of the 30 s interval the loop is busy", f"{result['busy_share_of_interval']:.1%}"],
-        [
-            "polls fired",
-            "spread (the loop's clock 0.1 s at a time)" if FIRING == "spread" else "all at once",
-        ],
         ["busiest second of the loop (CPU s)", f"{med('busiest_second_s'):.3f}"],
         ["refresh cycle: of which garbage collection (s)", f"{med('gc_s'):.2f}"],
         ["refresh cycle: mean, garbage collection included (s)", f"{mean_cycle:.2f}"],

@@ -139,7 +139,8 @@ def _set_issue(hass: HomeAssistant, entry: ConfigEntry[Any], kind: str, present:
 
 @callback
 def async_setup_repairs(entry: WhatsMinerConfigEntry) -> None:
-    """Check every poll of a set-up miner; forget its issues when it unloads."""
+    """Check the polls of a set-up miner (again when what the checks depend on changed);
+    forget its issues when it unloads."""
     coordinator = entry.runtime_data
     hass = coordinator.hass
 
