@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Callable
 import contextlib
+import socket
 import struct
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from ..connect import connect_errors, open_connection, read_raw, send_chunks
 from ..errors import WhatsMinerConnectionError, WhatsMinerTimeoutError
@@ -106,66 +107,66 @@ class ReplyCollector:
         return Reply(buf[:end], leftover=buf[skip:], eof=False, timed_out=False, value=self._value)
 
 
-class _ExchangeProtocol(asyncio.Protocol):
-    """Sends one request as soon as connected and collects the reply."""
-
-    def __init__(self, request: bytes, done: asyncio.Future[None]) -> None:
-        self._request = request
-        self._done = done
-        self.collector = ReplyCollector()
-        self.lost: Exception | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        cast(asyncio.Transport, transport).write(self._request)
-
-    def data_received(self, data: bytes) -> None:
-        if self._done.done():
-            return
+def _literal_address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[Any, ...]] | None:
+    """The socket family and address of an IP address written out (no lookup needed)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
         try:
-            self.collector.feed(data)
-        except WhatsMinerConnectionError as err:
-            self._done.set_exception(err)
-            return
-        if self.collector.complete:
-            self._done.set_result(None)
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return family, (host, port) if family is socket.AF_INET else (host, port, 0, 0)
+    return None
 
-    def eof_received(self) -> bool:
-        self.collector.eof = True
-        self._finish()
-        return False
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is None:
-            self.collector.eof = True
-        else:
-            self.lost = exc  # a reset: what arrived so far is the reply
-        self._finish()
-
-    def _finish(self) -> None:
-        if not self._done.done():
-            self._done.set_result(None)
+async def _connect(host: str, port: int) -> socket.socket:
+    """A connected non-blocking socket; a host name is looked up first (off the loop)."""
+    loop = asyncio.get_running_loop()
+    if (literal := _literal_address(host, port)) is not None:
+        candidates = [literal]
+    else:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        candidates = [(info[0], info[4]) for info in infos]
+    error: OSError = OSError(f"no address for {host}")
+    for family, address in candidates:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+        except OSError as err:
+            sock.close()
+            error = err
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise error
 
 
 async def exchange(host: str, port: int, timeout: float, request: bytes) -> Reply:  # noqa: ASYNC109
-    """One request on a connection of its own and its reply: what a read costs, without
-    the stream machinery (a poll makes three of these per miner). Connecting, then sending
-    and reading, are each bounded by `timeout`."""
+    """One request on a connection of its own and its reply: what a read costs, on the
+    loop's socket calls without a transport (a poll makes three of these per miner).
+    Connecting, then sending and reading, are each bounded by `timeout`."""
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    protocol = _ExchangeProtocol(request, done)
     with connect_errors(host, port):
         async with asyncio.timeout(timeout):
-            transport, _ = await loop.create_connection(lambda: protocol, host, port)
+            sock = await _connect(host, port)
+    collector = ReplyCollector()
     try:
         async with asyncio.timeout(timeout):
-            await done
+            await loop.sock_sendall(sock, request)
+            while not collector.complete:
+                if chunk := await loop.sock_recv(sock, _READ_SIZE):
+                    collector.feed(chunk)
+                else:
+                    collector.eof = True
     except TimeoutError as err:
-        return protocol.collector.cut_short(err, timed_out=True)
+        return collector.cut_short(err, timed_out=True)
+    except OSError as err:  # a reset: what arrived so far is the reply
+        return collector.cut_short(err, timed_out=False)
     finally:
-        transport.close()
-    if protocol.lost is not None and not protocol.collector.complete:
-        return protocol.collector.cut_short(protocol.lost, timed_out=False)
-    return protocol.collector.reply()
+        sock.close()
+    return collector.reply()
 
 
 class Connection:
