@@ -115,12 +115,6 @@ class PowerTargetController:
         full = self.full_power_w
         return None if full is None else watts_for(self.min_percent, full)
 
-    @property
-    def reached_w(self) -> float | None:
-        """What the miner draws now."""
-        snapshot = self._snapshot()
-        return None if snapshot is None else snapshot.summary.power_w
-
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` when the target or what is learned changes."""
@@ -288,7 +282,7 @@ class _ControllerEntity(WhatsMinerEntity, RestoreEntity, NumberEntity):
 
 
 class PowerTargetNumber(_ControllerEntity):
-    """The power target in W; the attribute `power_reached` shows what the miner draws."""
+    """The power target in W (what the miner draws is its Power sensor)."""
 
     def _restore(self, data: dict[str, Any]) -> None:
         if self._controller.target_w is None:
@@ -329,8 +323,9 @@ class PowerTargetNumber(_ControllerEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
         full = self._controller.range_full_w
+        # (what the miner draws is the Power sensor's: an attribute that changed at every
+        # poll made a state write, and a recorder attributes row, per miner and poll)
         return {
-            "power_reached": self._controller.reached_w,
             "full_power": None if full is None else round(full),
             "full_power_learned": self._controller.learned_full_w is not None,
             "percent": self._controller.percent_set,

@@ -40,7 +40,7 @@ async def _set(hass: HomeAssistant, entity_id: str, value: float) -> None:
     )
 
 
-async def test_power_target_sets_percent_and_shows_power_reached(
+async def test_power_target_sets_percent_and_power_follows(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     miners: list[SimulatedMiner],
@@ -60,7 +60,10 @@ async def test_power_target_sets_percent_and_shows_power_reached(
     await let_time_pass(hass, freezer, 35, miners)
     state = hass.states.get(target)
     assert state.state == "2400"
-    assert abs(state.attributes["power_reached"] - 2400) < 60
+    assert "power_reached" not in state.attributes  # the Power sensor shows it
+    power = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_power")
+    assert power is not None
+    assert abs(float(hass.states.get(power).state) - 2400) < 60
     with pytest.raises(ServiceValidationError):
         await _set(hass, target, 100)  # below the stable minimum
 
