@@ -169,7 +169,9 @@ async def test_interval_polls_wait_until_home_assistant_has_started(
     # then from the miner's own point of the interval (not at once), every interval
     phase = timedelta(seconds=coordinator.phase_s)
     assert timedelta(0) <= phase < DEFAULT_SCAN_INTERVAL
+    assert coordinator._unsub_refresh is None  # no interval poll yet: waits for its phase
     await next_poll(hass, freezer, phase + timedelta(seconds=0.1))  # takes up its polls
+    assert coordinator._unsub_refresh is not None
     assert coordinator.data is first
     await next_poll(hass, freezer, DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
     polled = coordinator.data
