@@ -144,16 +144,17 @@ def async_setup_repairs(entry: WhatsMinerConfigEntry) -> None:
     coordinator = entry.runtime_data
     hass = coordinator.hass
 
-    checked: list[tuple[Any, ...]] = []  # what the last check saw
+    checked: tuple[Any, ...] | None = None  # what the last check saw
 
     @callback
     def _polled() -> None:
         # Checked again when what it depends on changed, not at every poll of every miner.
+        nonlocal checked
         if not coordinator.last_update_success or (snapshot := coordinator.data) is None:
             return
         seen = (entry.data.get(CONF_PASSWORD), entry.data.get(CONF_API), snapshot.write_access)
-        if checked != [seen]:
-            checked[:] = [seen]
+        if seen != checked:
+            checked = seen
             async_check_poll(coordinator, snapshot)
 
     for kind in _RETIRED:
