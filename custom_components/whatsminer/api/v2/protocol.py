@@ -5,10 +5,10 @@ The parsers that turn reply bodies into models live in `parsers.py`.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, cast
 
+from .. import jsondecode
 from ..errors import (
     AuthenticationError,
     CommandRejectedError,
@@ -41,9 +41,13 @@ _NON_FINITE = re.compile(r"(?<=[:\[,])(\s*)-?(?:inf(?:inity)?|nan)\b(?=\s*[,}\]]
 _MAX_TRUNCATION_CUTS = 8
 
 
+def _none(_: str) -> None:
+    return None
+
+
 def loads(text: str | bytes) -> Any:
     """JSON; NaN and Infinity, which json accepts, become None like repaired inf/nan."""
-    return json.loads(text, parse_constant=lambda _: None)
+    return jsondecode.loads(text, parse_constant=_none)
 
 
 def repair(text: str) -> str:

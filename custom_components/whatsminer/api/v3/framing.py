@@ -14,6 +14,7 @@ import json
 import struct
 from typing import Any
 
+from .. import jsondecode
 from ..connect import open_connection, read_raw, send_chunks
 from ..errors import (
     WhatsMinerConnectionError,
@@ -53,7 +54,7 @@ def _bounded_int(digits: str) -> int | None:
 def decode_body(body: bytes) -> dict[str, Any]:
     """One frame's JSON object; anything else is a WhatsMinerResponseError."""
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_none, parse_int=_bounded_int)
+        value = jsondecode.loads(body, parse_constant=_none, parse_int=_bounded_int)
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise WhatsMinerResponseError(f"Reply is not valid JSON: {err}") from err
     if not isinstance(value, dict):
