@@ -100,6 +100,9 @@ ERROR_CODE_LIST = (
     '{"Code":131,"Description":"","Msg":{"error_code":[{"218":"2024-06-15 10:30:00"},'
     '{"110":"2024-06-15 09:15:00"}]},"STATUS":"S","When":1773871985}'
 )
+ERROR_CODE_EMPTY = (
+    '{"Code":131,"Description":"","Msg":{"error_code":[]},"STATUS":"S","When":1773871985}'
+)
 TOKEN = (
     '{"STATUS":"S","When":1678185039,"Code":134,"Msg":{"time":"5039","salt":"BQ5hoXV9",'
     '"newsalt":"P5NTAcEp"},"Description":"whatsminer v1.3"}'

@@ -8,7 +8,11 @@ import json
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.v2.client import WhatsMinerClient
+from custom_components.whatsminer.api.v2.client import (
+    ERROR_CODE_POLLS,
+    WhatsMinerClient,
+    error_code_offset,
+)
 
 from . import samples
 from .conftest import FakeClock
@@ -53,11 +57,42 @@ async def test_first_and_steady_state_polls(miner: FakeMiner, clock: FakeClock) 
 
     miner.connections = 0
     steady = await client.poll()
-    assert miner.connections == 3
-    assert miner.commands["summary+edevs+pools"] == 1
+    await client.poll()
+    # joined read and status at every poll, error codes at one of the two
+    assert miner.connections == 2 + 2 + 1
+    assert miner.commands["summary+edevs+pools"] == 2
+    assert [error.code for error in steady.error_codes] == [218, 110]
     assert miner.commands["tokens_issued"] == 0
     assert steady.model == "M30S+VE40" and steady.psu == snapshot.psu
     assert set(steady.raw) == set(snapshot.raw)  # the cached raw replies stay available
+
+
+async def test_error_codes_are_read_at_every_second_poll_and_after_a_write(
+    miner: FakeMiner,
+) -> None:
+    client = _client(miner)
+    assert len((await client.poll()).error_codes) == 2
+    assert miner.commands["get_error_code"] == 1
+    # the first repeat at poll 3, or at poll 2 for half the miners (their address says)
+    first_repeat = 3 - error_code_offset("127.0.0.1", miner.port)
+    for poll in range(2, 8):
+        assert len((await client.poll()).error_codes) == 2  # read, or those last read
+        reads = 1 + (poll - first_repeat) // 2 + 1 if poll >= first_repeat else 1
+        assert miner.commands["get_error_code"] == reads
+    miner.replies["get_error_code"] = samples.ERROR_CODE_EMPTY
+    seen = [len((await client.poll()).error_codes) for _ in range(2)]
+    assert seen[-1] == 0  # cleared on the miner: gone within two polls
+    client.invalidate_cache()  # as after a write that changes the miner
+    miner.replies["get_error_code"] = samples.ERROR_CODE_LIST
+    assert len((await client.poll()).error_codes) == 2  # read at once
+    assert miner.commands["get_error_code"] == 6
+
+
+def test_a_barns_error_code_reads_fall_on_every_poll() -> None:
+    """Miners set up together do not all read their error codes at the same poll."""
+    offsets = [error_code_offset(f"192.168.1.{i}", 4028) for i in range(2, 202)]
+    assert set(offsets) == set(range(ERROR_CODE_POLLS))
+    assert min(offsets.count(o) for o in range(ERROR_CODE_POLLS)) > 200 / ERROR_CODE_POLLS / 2
 
 
 async def test_slow_reads_refresh_after_ten_polls_and_five_minutes(

@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from typing import Any
+import zlib
 
 from ..errors import (
     AuthenticationError,
@@ -79,6 +80,11 @@ TOKEN_LIFETIME_S = 1800.0  # spec 2: 30 minutes
 TOKEN_RENEW_EARLY_S = 120.0
 SLOW_REFRESH_POLLS = 10  # version, info, devdetails and psu: every 10 polls and 5 minutes
 SLOW_REFRESH_S = 300.0
+# get_error_code (API >= 2.0.4), a connection of its own: at the first poll, then at every
+# 2nd, the codes last read shown in between (new codes show within a minute at a 30 s
+# interval); which of the two a miner starts on follows from its address, so a barn's reads
+# fall on every poll, not all on the same one
+ERROR_CODE_POLLS = 2
 MAX_FIRMWARE_BYTES = 0xFFFFFFFF  # the size travels as 4 bytes
 MAX_LOG_BYTES = 512 * 1024 * 1024
 POLL_JOIN = ("summary", "edevs", "pools")
@@ -147,6 +153,12 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
+def error_code_offset(host: str, port: int) -> int:
+    """How many polls earlier than every ERROR_CODE_POLLS-th this miner first repeats its
+    error code read (from its address: the same at every start)."""
+    return zlib.crc32(f"{host}:{port}".encode()) % ERROR_CODE_POLLS
+
+
 def _no_answer(cmd: str) -> WhatsMinerConnectionError:
     return WhatsMinerConnectionError(f"The miner closed the connection without answering '{cmd}'")
 
@@ -184,6 +196,8 @@ class WhatsMinerClient:
         self._slow_due = True
         self._slow_at = 0.0
         self._polls_since_slow = 0
+        self._errors: tuple[ErrorCode, ...] = ()
+        self._polls_since_errors = ERROR_CODE_POLLS  # due at the first poll
         self._status_firmware: str | None = None
         self.connections = 0  # TCP connections opened, for diagnostics and measurements
         self.token_requests = 0
@@ -365,10 +379,7 @@ class WhatsMinerClient:
         if summary.error_codes is not None:
             errors = summary.error_codes  # older firmware: errors are in summary
         else:
-            raw["get_error_code"], codes = await self._optional_read(
-                "get_error_code", parse_error_codes
-            )
-            errors = codes or ()
+            errors = await self._polled_error_codes()
 
         if slow:
             await self._refresh_slow()
@@ -392,6 +403,19 @@ class WhatsMinerClient:
             model=self._model,
             raw={**self._slow_raw, **raw},
         )
+
+    async def _polled_error_codes(self) -> tuple[ErrorCode, ...]:
+        """The error codes at the first poll and every ERROR_CODE_POLLS-th after it (the
+        first repeat one poll early for half the miners), else those last read."""
+        self._polls_since_errors += 1
+        if self._polls_since_errors >= ERROR_CODE_POLLS:
+            first = self._polls_since_errors > ERROR_CODE_POLLS
+            self._polls_since_errors = error_code_offset(self._host, self._port) if first else 0
+            self._slow_raw["get_error_code"], codes = await self._optional_read(
+                "get_error_code", parse_error_codes
+            )
+            self._errors = codes or ()
+        return self._errors
 
     async def _joined(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """One joined cgminer read; separate reads when the firmware refuses joins."""
@@ -447,8 +471,10 @@ class WhatsMinerClient:
         self._polls_since_slow = 0
 
     def invalidate_cache(self) -> None:
-        """Make the next poll re-read the slow-changing reads (version, info, model, psu)."""
+        """Make the next poll re-read the slow-changing reads (version, info, model, psu)
+        and the error codes."""
         self._slow_due = True
+        self._polls_since_errors = ERROR_CODE_POLLS
 
     async def verify_password(self) -> None:
         """Check the password without side effects: a token plus one encrypted read.
