@@ -91,6 +91,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         """Attach the setting to the miner."""
         super().__init__(coordinator, description)
         self._control = description
+        self._command = description.command  # asked at every poll (`available`)
         self._coalescer: RestartCoalescer | None = (
             coalescer_for(coordinator) if description.restarts_mining else None
         )
@@ -140,7 +141,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
     @override
     def available(self) -> bool:
         # The firmware may turn out to lack the command (removed from the registry then).
-        return super().available and self.capabilities.has(self._control.command)
+        return super().available and self._command in self.capabilities.controls
 
     @override
     def _shown_values(self) -> tuple[Any, ...]:
@@ -170,7 +171,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
                     self.coordinator, lambda miner: self._control.set_fn(miner, value)
                 )
             finally:
-                self.async_remove_if_unsupported(self._control.command)
+                self.async_remove_if_unsupported(self._command)
             self._last_set = value
             self._written = (value, dt_util.utcnow() + SETTLE_TIME)
             self.async_write_if_changed()

@@ -140,7 +140,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         by a write shows after the refresh that follows it) and when the firmware changes;
         every entity asks at every state write (1,000 miners x 46 entities).
         """
-        if cast(MinerSnapshot | None, self.data) is None:
+        snapshot: MinerSnapshot | None = self.data  # (asked at every poll: no cast call)
+        if snapshot is None:
             return self.profile.capabilities if self.profile else self.miner.capabilities
         if self._capabilities is None:
             self._capabilities = self.miner.capabilities
