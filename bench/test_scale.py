@@ -19,9 +19,11 @@ Method
   the refreshes they start finish before the clock moves on (as when the loop keeps up).
   Before the cycles measured, 210 s of the loop's clock run unmeasured (the miners take up
   their polls after Home Assistant has started; Home Assistant saves its registries once,
-  180 s after the start-up). Measured: event-loop
-  thread CPU per cycle (median of the cycles), and the share of the 30 s interval that the
-  loop is busy with it; the busiest second of the loop.
+  180 s after the start-up). Measured: event-loop thread CPU per cycle (median of the
+  cycles), and the share of the 30 s interval that the loop is busy with it; the busiest
+  second of the loop. The machine's speed drifts (a shared 2-core machine): before each
+  cycle a fixed piece of Python work (the yardstick) is timed, and the cycle is also given
+  in yardsticks, to compare code across runs.
 - Memory per miner: resident set size after setup and the first cycles minus before, / N.
 - Connections and token requests per miner and cycle: the simulator's counters.
 """
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import gc
+import json
 import os
 from pathlib import Path
 import socket
@@ -113,6 +116,21 @@ class LoopClock:
 
     def restore(self) -> None:
         self._loop.time = self._real  # type: ignore[method-assign]
+
+
+def yardstick_s() -> float:
+    """CPU seconds of a fixed piece of Python work (objects, dicts, attribute and JSON work,
+    like a refresh's), the best of three: this shared machine's speed drifts by a third
+    between runs and within one, so each cycle is also given in units of this."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.thread_time()
+        rows = [{"key": f"k{i}", "value": i * 1.5, "items": [i, str(i)]} for i in range(3000)]
+        text = json.dumps(rows)
+        total = sum(row["value"] for row in json.loads(text) if row["key"] != "k7")
+        assert total > 0
+        best = min(best, time.thread_time() - start)
+    return best
 
 
 class GcTimer:
@@ -242,6 +260,7 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         for _ in range(CYCLES):
             updated = {st.entity_id: st.last_updated for st in hass.states.async_all()}
             before = counters(sims)
+            yardstick = yardstick_s()
             gc_before = gc_timer.total
             t0, l0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
             steps = await clock.run(hass, INTERVAL_S)
@@ -252,6 +271,7 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
                     "process_cpu_s": time.process_time() - p0,
                     "busiest_second_s": max(steps),
                     "gc_s": gc_timer.total - gc_before,
+                    "yardstick_s": yardstick,
                     # states whose value or attributes changed (the rest were rewritten as is)
                     "states_changed": sum(
                         st.last_updated != updated.get(st.entity_id)
@@ -275,6 +295,7 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         return float(statistics.median(c[key] for c in cycles))
 
     mean_cycle = statistics.mean(c["loop_cpu_s"] for c in cycles)
+    in_yardsticks = statistics.median(c["loop_cpu_s"] / c["yardstick_s"] for c in cycles)
     result = {
         "entries": n,
         "v3_entries": n_v3,
@@ -293,6 +314,8 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         "cycle_process_cpu_s": med("process_cpu_s"),
         "busy_share_of_interval": med("loop_cpu_s") / INTERVAL_S,
         "cycle_loop_cpu_mean_s": mean_cycle,
+        "yardstick_s": med("yardstick_s"),
+        "cycle_in_yardsticks": in_yardsticks,
         "busiest_second_s": med("busiest_second_s"),
         "connections_per_miner_per_cycle": med("connections") / n,
         "tokens_per_cycle": med("tokens"),
@@ -315,6 +338,8 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         ["busiest second of the loop (CPU s)", f"{med('busiest_second_s'):.3f}"],
         ["refresh cycle: of which garbage collection (s)", f"{med('gc_s'):.2f}"],
         ["refresh cycle: mean, garbage collection included (s)", f"{mean_cycle:.2f}"],
+        ["yardstick: a fixed piece of Python work (ms)", f"{med('yardstick_s') * 1000:.1f}"],
+        ["refresh cycle in yardsticks (speed-independent)", f"{in_yardsticks:.0f}"],
         ["states changed per cycle (of all entities)", f"{med('states_changed'):.0f}"],
         ["connections per miner per cycle", f"{result['connections_per_miner_per_cycle']:.2f}"],
         ["token requests per cycle (all miners)", f"{result['tokens_per_cycle']:.0f}"],
