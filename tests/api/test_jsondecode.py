@@ -54,6 +54,7 @@ def test_v3_invalid_bodies_are_refused_alike(body: bytes) -> None:
 @pytest.mark.usefixtures("decoder")
 def test_v2_non_finite_numbers_become_none() -> None:
     assert v2_loads(b'{"Temperature":-Infinity,"ok":1}') == {"Temperature": None, "ok": 1}
+    assert v2_loads(b'\xef\xbb\xbf{"ok":1}') == {"ok": 1}  # a byte order mark (orjson refuses)
     with pytest.raises(ValueError):
         v2_loads(b'{"a":1,}')  # left to the repairs of spec 7.2
 

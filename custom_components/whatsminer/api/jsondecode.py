@@ -30,16 +30,19 @@ def loads(
     parse_constant: Callable[[str], Any] | None = None,
     parse_int: Callable[[str], Any] | None = None,
 ) -> Any:
-    """`json.loads(data, parse_constant=..., parse_int=...)`, faster for ordinary replies;
-    bytes must be UTF-8 (else UnicodeDecodeError, a ValueError like any invalid JSON).
+    """`json.loads(data, parse_constant=..., parse_int=...)`, faster for ordinary replies
+    (bytes as json.loads takes them: a UTF-8 byte order mark, UTF-16 and UTF-32 too; text
+    that is not valid in its encoding raises UnicodeDecodeError, a ValueError).
 
     `parse_int` must return int(digits) for integers of up to 18 digits (orjson decodes
     those itself)."""
-    if isinstance(data, bytes):
-        if _fast is not None and _LONG_RUN not in data.translate(_DIGITS_AS_ZEROS):
-            try:
-                return _fast(data)
-            except ValueError:  # orjson.JSONDecodeError
-                pass
-        data = data.decode("utf-8")
+    if (
+        _fast is not None
+        and isinstance(data, bytes)
+        and _LONG_RUN not in data.translate(_DIGITS_AS_ZEROS)
+    ):
+        try:
+            return _fast(data)
+        except ValueError:  # orjson.JSONDecodeError
+            pass
     return json.loads(data, parse_constant=parse_constant, parse_int=parse_int)
