@@ -114,7 +114,8 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         self.base_interval = timedelta(seconds=interval) if interval else DEFAULT_SCAN_INTERVAL
         self.failures = 0  # consecutive polls the miner did not answer
         self._capabilities: Capabilities | None = None  # from a poll (see capabilities)
-        self._capabilities_age = 0  # polls since they were worked out
+        self._profile_due = True  # work out capabilities and profile at the next poll
+        self._profile_age = 0  # polls since they were worked out
         self._waiting_for_start: CALLBACK_TYPE | None = None
         super().__init__(
             hass,
@@ -153,6 +154,7 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         works out again what it has (a refusal, a new hostname or firmware)."""
         self.miner.invalidate_cache()
         self._capabilities = None
+        self._profile_due = True
 
     @property
     def api(self) -> ApiVersion:
@@ -301,15 +303,15 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         if snapshot.process_down and self.profile is not None:
             return
         if (
-            self._capabilities is not None
-            and self._capabilities_age < PROFILE_REFRESH_POLLS
+            not self._profile_due
+            and self._profile_age < PROFILE_REFRESH_POLLS
             and self.profile is not None
             and snapshot.firmware_version == self.profile.firmware
         ):
-            self._capabilities_age += 1
+            self._profile_age += 1
             return
         capabilities = self._capabilities = self.miner.capabilities
-        self._capabilities_age = 0
+        self._profile_due, self._profile_age = False, 0
         profile = MinerProfile.from_poll(
             self.mac, snapshot, capabilities, hardware_version(snapshot)
         )

@@ -734,3 +734,19 @@ async def test_stored_profile_follows_the_miner(
         hass, DOMAIN, "set_hostname", {"device_id": device_id(hass, entry), "hostname": "garage"}
     )
     assert profiles.get(entry.entry_id).hostname == "garage"  # type: ignore[union-attr]
+
+
+async def test_a_write_makes_the_next_poll_update_the_profile(
+    hass: HomeAssistant, v3_miner: SimulatedMiner, freezer: FrozenDateTimeFactory
+) -> None:
+    """After a write, the next poll works out what the miner has and stores it, even when
+    entities asked for the capabilities between the write and that poll (as they do)."""
+    entry = await _setup(hass, _entry(v3_miner))
+    profiles = await async_get_profiles(hass)
+    coordinator: WhatsMinerCoordinator = entry.runtime_data
+    await next_poll(hass, freezer)  # within the PROFILE_REFRESH_POLLS window
+    coordinator.async_written()
+    assert coordinator.capabilities.controls  # an entity's state write in between
+    v3_miner.state.hostname = "barn-9"  # what the write changed
+    await next_poll(hass, freezer)
+    assert profiles.get(entry.entry_id).hostname == "barn-9"  # type: ignore[union-attr]
