@@ -8,6 +8,7 @@ import json
 import pytest
 
 from custom_components.whatsminer.api import errors
+from custom_components.whatsminer.api.v2 import client as client_module
 from custom_components.whatsminer.api.v2.client import (
     ERROR_CODE_POLLS,
     WhatsMinerClient,
@@ -67,18 +68,21 @@ async def test_first_and_steady_state_polls(miner: FakeMiner, clock: FakeClock) 
     assert set(steady.raw) == set(snapshot.raw)  # the cached raw replies stay available
 
 
+@pytest.mark.parametrize(("offset", "read_at"), [(0, [1, 3, 5, 7]), (1, [1, 2, 4, 6])])
 async def test_error_codes_are_read_at_every_second_poll_and_after_a_write(
-    miner: FakeMiner,
+    miner: FakeMiner, monkeypatch: pytest.MonkeyPatch, offset: int, read_at: list[int]
 ) -> None:
+    """The first poll reads them, then every second; which polls follows from the miner's
+    address (`error_code_offset`, here fixed to each of its values)."""
+    monkeypatch.setattr(client_module, "error_code_offset", lambda host, port: offset)
     client = _client(miner)
-    assert len((await client.poll()).error_codes) == 2
-    assert miner.commands["get_error_code"] == 1
-    # the first repeat at poll 3, or at poll 2 for half the miners (their address says)
-    first_repeat = 3 - error_code_offset("127.0.0.1", miner.port)
-    for poll in range(2, 8):
+    reads = []
+    for poll in range(1, 8):
+        before = miner.commands["get_error_code"]
         assert len((await client.poll()).error_codes) == 2  # read, or those last read
-        reads = 1 + (poll - first_repeat) // 2 + 1 if poll >= first_repeat else 1
-        assert miner.commands["get_error_code"] == reads
+        if miner.commands["get_error_code"] > before:
+            reads.append(poll)
+    assert reads == read_at
     miner.replies["get_error_code"] = samples.ERROR_CODE_EMPTY
     seen = [len((await client.poll()).error_codes) for _ in range(2)]
     assert seen[-1] == 0  # cleared on the miner: gone within two polls

@@ -154,8 +154,8 @@ def _flag(value: bool) -> str:
 
 
 def error_code_offset(host: str, port: int) -> int:
-    """How many polls earlier than every ERROR_CODE_POLLS-th this miner first repeats its
-    error code read (from its address: the same at every start)."""
+    """How many polls earlier than the (ERROR_CODE_POLLS + 1)-th this miner first repeats
+    its error code read (from its address: the same at every start)."""
     return zlib.crc32(f"{host}:{port}".encode()) % ERROR_CODE_POLLS
 
 
@@ -196,8 +196,10 @@ class WhatsMinerClient:
         self._slow_due = True
         self._slow_at = 0.0
         self._polls_since_slow = 0
-        self._errors: tuple[ErrorCode, ...] = ()
-        self._polls_since_errors = ERROR_CODE_POLLS  # due at the first poll
+        self._errors: tuple[ErrorCode, ...] = ()  # as last read
+        self._errors_due = True  # at the first poll, and after invalidate_cache()
+        self._error_polls = 0  # polls that needed error codes
+        self._error_offset = error_code_offset(host, port)
         self._status_firmware: str | None = None
         self.connections = 0  # TCP connections opened, for diagnostics and measurements
         self.token_requests = 0
@@ -407,10 +409,9 @@ class WhatsMinerClient:
     async def _polled_error_codes(self) -> tuple[ErrorCode, ...]:
         """The error codes at the first poll and every ERROR_CODE_POLLS-th after it (the
         first repeat one poll early for half the miners), else those last read."""
-        self._polls_since_errors += 1
-        if self._polls_since_errors >= ERROR_CODE_POLLS:
-            first = self._polls_since_errors > ERROR_CODE_POLLS
-            self._polls_since_errors = error_code_offset(self._host, self._port) if first else 0
+        self._error_polls += 1
+        if self._errors_due or (self._error_polls - 1 + self._error_offset) % ERROR_CODE_POLLS == 0:
+            self._errors_due = False
             self._slow_raw["get_error_code"], codes = await self._optional_read(
                 "get_error_code", parse_error_codes
             )
@@ -474,7 +475,7 @@ class WhatsMinerClient:
         """Make the next poll re-read the slow-changing reads (version, info, model, psu)
         and the error codes."""
         self._slow_due = True
-        self._polls_since_errors = ERROR_CODE_POLLS
+        self._errors_due = True
 
     async def verify_password(self) -> None:
         """Check the password without side effects: a token plus one encrypted read.
