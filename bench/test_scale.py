@@ -339,7 +339,7 @@ async def test_scale(hass: HomeAssistant, unguarded_sockets: None, n: int) -> No
         ["refresh cycle: of which garbage collection (s)", f"{med('gc_s'):.2f}"],
         ["refresh cycle: mean, garbage collection included (s)", f"{mean_cycle:.2f}"],
         ["yardstick: a fixed piece of Python work (ms)", f"{med('yardstick_s') * 1000:.1f}"],
-        ["refresh cycle in yardsticks (speed-independent)", f"{in_yardsticks:.0f}"],
+        ["refresh cycle in yardsticks (to compare runs)", f"{in_yardsticks:.0f}"],
         ["states changed per cycle (of all entities)", f"{med('states_changed'):.0f}"],
         ["connections per miner per cycle", f"{result['connections_per_miner_per_cycle']:.2f}"],
         ["token requests per cycle (all miners)", f"{result['tokens_per_cycle']:.0f}"],

@@ -141,7 +141,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
     @override
     def available(self) -> bool:
         # The firmware may turn out to lack the command (removed from the registry then).
-        return super().available and self._command in self.capabilities.controls
+        return super().available and self.capabilities.has(self._command)
 
     @override
     def _shown_values(self) -> tuple[Any, ...]:

@@ -96,8 +96,7 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        coordinator = self.coordinator  # (CoordinatorEntity's test, without its call)
-        return coordinator.last_update_success and coordinator.data is not None
+        return super().available and self.coordinator.data is not None
 
     def _shown(self) -> tuple[Any, ...] | None:
         """What the state machine shows of this entity, to skip rewriting it unchanged at

@@ -145,7 +145,7 @@ async def _connect(host: str, port: int) -> socket.socket:
 
 async def exchange(host: str, port: int, timeout: float, request: bytes) -> Reply:  # noqa: ASYNC109
     """One request on a connection of its own and its reply: what a read costs, on the
-    loop's socket calls without a transport (a poll makes three of these per miner).
+    loop's socket calls without a transport (a poll makes two or three of these per miner).
     Connecting, then sending and reading, are each bounded by `timeout`."""
     loop = asyncio.get_running_loop()
     with connect_errors(host, port):
