@@ -59,6 +59,23 @@ def test_v2_non_finite_numbers_become_none() -> None:
         v2_loads(b'{"a":1,}')  # left to the repairs of spec 7.2
 
 
+def test_ordinary_replies_take_the_fast_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson decodes what it can (the speed this module is for); the rest falls back."""
+    fast = jsondecode._fast
+    assert fast is not None
+    calls: list[bytes] = []
+
+    def spy(data: bytes) -> Any:
+        calls.append(data)
+        return fast(data)
+
+    monkeypatch.setattr(jsondecode, "_fast", spy)
+    assert decode_body(b'{"code":0,"msg":{"power":3400}}') == {"code": 0, "msg": {"power": 3400}}
+    assert len(calls) == 1
+    assert decode_body(b'{"serial":1234567890123456789012}') == {"serial": 1234567890123456789012}
+    assert len(calls) == 1  # a long digit run: straight to the json module
+
+
 _JSON = st.recursive(
     st.none()
     | st.booleans()
