@@ -84,11 +84,11 @@ async def test_detects_on_first_use_v2(socket_enabled: None) -> None:
         assert auto.detection.firmware == "20240911.15.REL"
         assert Control.LED in auto.capabilities.controls
         assert miner.counters.commands["get_version"] == 2  # detection, then the slow poll
-        # steady state: no detection, no extra reads (error codes at every 2nd poll)
+        # steady state: no detection, no extra reads (status and error codes by turns)
         before = miner.counters.connections
         await auto.poll()
         await auto.poll()
-        assert miner.counters.connections - before == 2 + 3
+        assert miner.counters.connections - before == 2 + 2
         assert auto.detections == 1
 
 

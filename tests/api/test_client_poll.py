@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 
 from custom_components.whatsminer.api import errors
 from custom_components.whatsminer.api.v2 import client as client_module
 from custom_components.whatsminer.api.v2.client import (
-    ERROR_CODE_POLLS,
+    ALTERNATE_READS,
     WhatsMinerClient,
-    error_code_offset,
+    alternate_offset,
 )
 
 from . import samples
@@ -58,8 +59,8 @@ async def test_first_and_steady_state_polls(miner: FakeMiner, clock: FakeClock) 
 
     miner.connections = 0
     steady = await client.poll()
+    # not mining (STATUS_NEW says so): status at every poll, error codes at one of the two
     await client.poll()
-    # joined read and status at every poll, error codes at one of the two
     assert miner.connections == 2 + 2 + 1
     assert miner.commands["summary+edevs+pools"] == 2
     assert [error.code for error in steady.error_codes] == [218, 110]
@@ -68,35 +69,138 @@ async def test_first_and_steady_state_polls(miner: FakeMiner, clock: FakeClock) 
     assert set(steady.raw) == set(snapshot.raw)  # the cached raw replies stay available
 
 
-@pytest.mark.parametrize(("offset", "read_at"), [(0, [1, 3, 5, 7]), (1, [1, 2, 4, 6])])
-async def test_error_codes_are_read_at_every_second_poll_and_after_a_write(
-    miner: FakeMiner, monkeypatch: pytest.MonkeyPatch, offset: int, read_at: list[int]
+async def _polls_reading(
+    client: WhatsMinerClient, miner: FakeMiner, polls: int
+) -> dict[str, list[int]]:
+    """Which of the next `polls` polls (numbered from 1) read status and error codes."""
+    read: dict[str, list[int]] = {"status": [], "get_error_code": []}
+    for poll in range(1, polls + 1):
+        before = {cmd: miner.commands[cmd] for cmd in read}
+        snapshot = await client.poll()
+        assert len(snapshot.error_codes) == 2  # read, or those last read
+        assert snapshot.status is not None  # read, or as last read
+        for cmd, polls_read in read.items():
+            if miner.commands[cmd] > before[cmd]:
+                polls_read.append(poll)
+    return read
+
+
+@pytest.mark.parametrize(
+    ("offset", "status_at", "errors_at"),
+    [(0, [1, 3, 5, 7], [1, 2, 4, 6]), (1, [1, 2, 4, 6], [1, 3, 5, 7])],
+)
+async def test_a_hashing_miner_reads_status_and_error_codes_by_turns(
+    miner: FakeMiner,
+    monkeypatch: pytest.MonkeyPatch,
+    offset: int,
+    status_at: list[int],
+    errors_at: list[int],
 ) -> None:
-    """The first poll reads them, then every second; which polls follows from the miner's
-    address (`error_code_offset`, here fixed to each of its values)."""
-    monkeypatch.setattr(client_module, "error_code_offset", lambda host, port: offset)
+    """Both at the first poll; then one connection beside the joined read per poll, status
+    and error codes by turns; whose turn comes first follows from the miner's address
+    (`alternate_offset`, here fixed to each of its values)."""
+    monkeypatch.setattr(client_module, "alternate_offset", lambda host, port: offset)
+    miner.replies["status"] = samples.STATUS_OLD  # mining, and summary shows it hashing
     client = _client(miner)
-    reads = []
-    for poll in range(1, 8):
-        before = miner.commands["get_error_code"]
-        assert len((await client.poll()).error_codes) == 2  # read, or those last read
-        if miner.commands["get_error_code"] > before:
-            reads.append(poll)
-    assert reads == read_at
+    assert await _polls_reading(client, miner, 7) == {
+        "status": status_at,
+        "get_error_code": errors_at,
+    }
+    miner.connections = 0
+    await client.poll()
+    await client.poll()
+    assert miner.connections == 2 + 2
     miner.replies["get_error_code"] = samples.ERROR_CODE_EMPTY
     seen = [len((await client.poll()).error_codes) for _ in range(2)]
     assert seen[-1] == 0  # cleared on the miner: gone within two polls
     client.invalidate_cache()  # as after a write that changes the miner
     miner.replies["get_error_code"] = samples.ERROR_CODE_LIST
+    before = miner.commands["status"]
     assert len((await client.poll()).error_codes) == 2  # read at once
-    assert miner.commands["get_error_code"] == 6
+    assert miner.commands["status"] == before + 1  # and status too
 
 
-def test_a_barns_error_code_reads_fall_on_every_poll() -> None:
-    """Miners set up together do not all read their error codes at the same poll."""
-    offsets = [error_code_offset(f"192.168.1.{i}", 4028) for i in range(2, 202)]
-    assert set(offsets) == set(range(ERROR_CODE_POLLS))
-    assert min(offsets.count(o) for o in range(ERROR_CODE_POLLS)) > 200 / ERROR_CODE_POLLS / 2
+async def test_a_stop_shows_at_the_next_poll_whoever_s_turn_it_is(miner: FakeMiner) -> None:
+    """A miner stopped from outside Home Assistant: its hashrate falls, so the next poll
+    reads status (the reason with it) and keeps reading it while the miner is stopped."""
+    miner.replies["status"] = samples.STATUS_OLD
+    client = _client(miner)
+    for _ in range(3):
+        assert (await client.poll()).mining is True
+    miner.replies["summary"] = re.sub(r'"(MHS 5s|HS RT)":[0-9.]+', r'"\1":0', samples.SUMMARY)
+    miner.replies["status"] = samples.STATUS_NEW  # mineroff, "by whatsminer api"
+    for _ in range(3):
+        before = miner.commands["status"]
+        snapshot = await client.poll()
+        assert snapshot.mining is False
+        assert snapshot.status is not None
+        assert snapshot.status.mineroff_reason == "by whatsminer api"
+        assert miner.commands["status"] == before + 1
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+async def test_a_power_limit_set_from_outside_shows_at_the_next_poll(
+    miner: FakeMiner, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
+    """The power limit in summary moved (WhatsMinerTool, say): status, which holds the
+    limit set, is read at that poll, on either turn."""
+    monkeypatch.setattr(client_module, "alternate_offset", lambda host, port: offset)
+    miner.replies["status"] = samples.STATUS_OLD.replace(
+        '"btmineroff":"false"', '"btmineroff":"false","power_limit_set":"3600"'
+    )
+    client = _client(miner)
+    for _ in range(2):
+        status = (await client.poll()).status
+        assert status is not None and status.power_limit_set_w == 3600
+    miner.replies["summary"] = samples.SUMMARY.replace('"Power Limit":3600', '"Power Limit":3000')
+    miner.replies["status"] = miner.replies["status"].replace("3600", "3000")
+    status = (await client.poll()).status
+    assert status is not None and status.power_limit_set_w == 3000
+
+
+async def test_a_coolant_temperature_only_status_has_is_read_at_every_poll(
+    miner: FakeMiner,
+) -> None:
+    """Some hydro firmware reports the coolant temperature in status, not in summary: a
+    live reading, so status is read at every poll."""
+    miner.replies["status"] = samples.STATUS_OLD.replace(
+        '"btmineroff":"false"', '"btmineroff":"false","liquid_temp":"41.5"'
+    )
+    client = _client(miner)
+    for temp in ("41.5", "42.5", "43.5", "44.5"):
+        miner.replies["status"] = re.sub(
+            r'"liquid_temp":"[0-9.]+"', f'"liquid_temp":"{temp}"', miner.replies["status"]
+        )
+        assert (await client.poll()).summary.coolant_temp_c == float(temp)
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+async def test_a_restart_makes_the_poll_read_everything_again(
+    miner: FakeMiner, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
+    """Uptime went back (a reboot, a firmware upgrade): that poll reads status and the
+    error codes whoever's turn it is, the next one version, info and PSU."""
+    monkeypatch.setattr(client_module, "alternate_offset", lambda host, port: offset)
+    miner.replies["status"] = samples.STATUS_OLD
+    client = _client(miner)
+    for _ in range(3):
+        await client.poll()
+    before = dict(miner.commands)
+    miner.replies["summary"] = samples.SUMMARY.replace('"Uptime":20507', '"Uptime":95')
+    await client.poll()
+    assert miner.commands["status"] == before["status"] + 1
+    assert miner.commands["get_error_code"] == before["get_error_code"] + 1
+    await client.poll()
+    assert miner.commands["get_version"] == before["get_version"] + 1
+    assert miner.commands["get_psu"] == before["get_psu"] + 1
+
+
+def test_a_barns_turns_fall_on_every_poll() -> None:
+    """Miners set up together do not all read status (or error codes) at the same poll."""
+    offsets = [alternate_offset(f"192.168.1.{i}", 4028) for i in range(2, 202)]
+    turns = len(ALTERNATE_READS)
+    assert set(offsets) == set(range(turns))
+    assert min(offsets.count(o) for o in range(turns)) > 200 / turns / 2
 
 
 async def test_slow_reads_refresh_after_ten_polls_and_five_minutes(

@@ -36,19 +36,22 @@ async def test_connections_per_poll(sim: MinerSimulator) -> None:
     assert miner.counters.connections == 6
     assert first.model and first.mac and first.version and first.psu and first.info
     assert len(first.boards) == 3 and first.pools
-    # joined summary+edevs+pools and status at every poll, get_error_code at every 2nd
+    # joined summary+edevs+pools at every poll; status and get_error_code by turns
     for _ in range(3):
         before = miner.counters.connections
         await client.poll()
         await client.poll()
-        assert miner.counters.connections - before == 2 + 2 + 1
+        assert miner.counters.connections - before == 2 + 2
     assert miner.counters.tokens_issued == 0
     assert miner.counters.commands["get_error_code"] == 1 + 3
+    assert miner.counters.commands["status"] == 1 + 3
 
 
 @pytest.mark.parametrize(
     ("profile", "steady"),
-    [("m30s_plus", 5), ("m56s_hydro", 5), ("m20s_legacy", 4)],
+    # the hydro's coolant temperature comes with status: read at every poll; the legacy
+    # firmware's errors come with summary: status at every poll, no get_error_code
+    [("m30s_plus", 4), ("m56s_hydro", 5), ("m20s_legacy", 4)],
 )
 async def test_profiles_poll(socket_enabled: None, profile: str, steady: int) -> None:
     async with MinerSimulator(count=1, profile=profile) as sim:
@@ -57,7 +60,7 @@ async def test_profiles_poll(socket_enabled: None, profile: str, steady: int) ->
         snapshot = await client.poll()
         before = miner.counters.connections
         await client.poll()
-        await client.poll()  # two polls: v2 firmware reads error codes at one of them
+        await client.poll()  # two polls: status and error codes take turns
         assert miner.counters.connections - before == steady
         assert snapshot.summary.hashrate_ths and snapshot.summary.hashrate_ths > 1
         assert snapshot.firmware_version

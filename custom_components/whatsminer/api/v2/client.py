@@ -80,11 +80,12 @@ TOKEN_LIFETIME_S = 1800.0  # spec 2: 30 minutes
 TOKEN_RENEW_EARLY_S = 120.0
 SLOW_REFRESH_POLLS = 10  # version, info, devdetails and psu: every 10 polls and 5 minutes
 SLOW_REFRESH_S = 300.0
-# get_error_code (API >= 2.0.4), a connection of its own: at the first poll, then at every
-# 2nd, the codes last read shown in between (new codes show within a minute at a 30 s
-# interval); which of the two a miner starts on follows from its address, so a barn's reads
-# fall on every poll, not all on the same one
-ERROR_CODE_POLLS = 2
+# `status` and `get_error_code` (API >= 2.0.4) take a connection each. A steady poll makes one
+# of the two, by turns, and shows the other as last read (at most a poll old: a minute at a
+# 30 s interval); which turn a miner starts on follows from its address, so a barn's reads of
+# each fall on every poll. Both are read at the first poll and after invalidate_cache();
+# `status` also at every poll that its turn would miss a change at (see _status_due_now).
+ALTERNATE_READS = ("status", "get_error_code")
 MAX_FIRMWARE_BYTES = 0xFFFFFFFF  # the size travels as 4 bytes
 MAX_LOG_BYTES = 512 * 1024 * 1024
 POLL_JOIN = ("summary", "edevs", "pools")
@@ -153,10 +154,10 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def error_code_offset(host: str, port: int) -> int:
-    """How many polls earlier than the (ERROR_CODE_POLLS + 1)-th this miner first repeats
-    its error code read (from its address: the same at every start)."""
-    return zlib.crc32(f"{host}:{port}".encode()) % ERROR_CODE_POLLS
+def alternate_offset(host: str, port: int) -> int:
+    """Whose turn of ALTERNATE_READS a miner's first poll is (it reads both; its turns go on
+    from there), from its address: the same at every start."""
+    return zlib.crc32(f"{host}:{port}".encode()) % len(ALTERNATE_READS)
 
 
 def _no_answer(cmd: str) -> WhatsMinerConnectionError:
@@ -196,10 +197,14 @@ class WhatsMinerClient:
         self._slow_due = True
         self._slow_at = 0.0
         self._polls_since_slow = 0
-        self._errors: tuple[ErrorCode, ...] = ()  # as last read
-        self._errors_due = True  # at the first poll, and after invalidate_cache()
-        self._error_polls = 0  # polls that needed error codes
-        self._error_offset = error_code_offset(host, port)
+        # status and get_error_code as last read; due at the first poll and after
+        # invalidate_cache(), else by turns (counted in steady polls, from the address)
+        self._status: Status | None = None
+        self._errors: tuple[ErrorCode, ...] = ()
+        self._due = set(ALTERNATE_READS)
+        self._turns = alternate_offset(host, port)
+        self._summary_settings: tuple[object, ...] | None = None
+        self._uptime: int | None = None  # summary's, at the last poll
         self._status_firmware: str | None = None
         self.connections = 0  # TCP connections opened, for diagnostics and measurements
         self.token_requests = 0
@@ -358,7 +363,8 @@ class WhatsMinerClient:
     # ---- whole-miner reads -------------------------------------------------------------
 
     async def poll(self) -> MinerSnapshot:
-        """Gather a snapshot in at most 3 connections and no token request in steady state.
+        """Gather a snapshot. A steady poll makes two connections (the joined read, then
+        `status` or the error codes by turns) and no token request.
 
         Version, miner info, devdetails and psu are cached and refreshed on a slower cadence
         or after actions that change them (call `invalidate_cache()` to force it).
@@ -377,11 +383,29 @@ class WhatsMinerClient:
             self._model = self._optional_part(parts, "devdetails", parse_devdetails)
             self._slow_raw["devdetails"] = parts["devdetails"]
 
-        raw["status"], status = await self._optional_read("status", parse_status)
+        uptime, self._uptime = self._uptime, summary.uptime_s
+        if uptime is not None and summary.uptime_s is not None and summary.uptime_s < uptime:
+            self.invalidate_cache()  # restarted (a firmware upgrade, say): read all again
+        turn = ALTERNATE_READS[self._turns % len(ALTERNATE_READS)]
+        self._turns += 1
+        if summary.error_codes is not None:
+            turn = "status"  # older firmware: the errors come in summary, status has every turn
+        if self._status_due_now(summary) or turn == "status":
+            self._slow_raw["status"], self._status = await self._optional_read(
+                "status", parse_status
+            )
+            self._due.discard("status")
+        status = self._status
         if summary.error_codes is not None:
             errors = summary.error_codes  # older firmware: errors are in summary
         else:
-            errors = await self._polled_error_codes()
+            if turn == "get_error_code" or "get_error_code" in self._due:
+                self._slow_raw["get_error_code"], codes = await self._optional_read(
+                    "get_error_code", parse_error_codes
+                )
+                self._errors = codes or ()
+                self._due.discard("get_error_code")
+            errors = self._errors
 
         if slow:
             await self._refresh_slow()
@@ -406,17 +430,22 @@ class WhatsMinerClient:
             raw={**self._slow_raw, **raw},
         )
 
-    async def _polled_error_codes(self) -> tuple[ErrorCode, ...]:
-        """The error codes at the first poll and every ERROR_CODE_POLLS-th after it (the
-        first repeat one poll early for half the miners), else those last read."""
-        self._error_polls += 1
-        if self._errors_due or (self._error_polls - 1 + self._error_offset) % ERROR_CODE_POLLS == 0:
-            self._errors_due = False
-            self._slow_raw["get_error_code"], codes = await self._optional_read(
-                "get_error_code", parse_error_codes
-            )
-            self._errors = codes or ()
-        return self._errors
+    def _status_due_now(self, summary: Summary) -> bool:
+        """Whether this poll must read `status` although it is not its turn: it is due, the
+        miner is not hashing (or was not: a stop or start shows at once, with the reason),
+        the power mode or limit in summary moved (changed from outside), or status carries
+        a reading that summary lacks (the coolant temperature of some hydro firmware)."""
+        settings = (summary.power_mode, summary.power_limit_w)
+        moved, self._summary_settings = settings != self._summary_settings, settings
+        last = self._status
+        return (
+            "status" in self._due
+            or moved
+            or not summary.hashrate_ths
+            or last is None
+            or last.mining is not True
+            or (last.coolant_temp_c is not None and summary.coolant_temp_c is None)
+        )
 
     async def _joined(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """One joined cgminer read; separate reads when the firmware refuses joins."""
@@ -472,10 +501,10 @@ class WhatsMinerClient:
         self._polls_since_slow = 0
 
     def invalidate_cache(self) -> None:
-        """Make the next poll re-read the slow-changing reads (version, info, model, psu)
-        and the error codes."""
+        """Make the next poll re-read the slow-changing reads (version, info, model, psu),
+        the status and the error codes."""
         self._slow_due = True
-        self._errors_due = True
+        self._due = set(ALTERNATE_READS)
 
     async def verify_password(self) -> None:
         """Check the password without side effects: a token plus one encrypted read.
