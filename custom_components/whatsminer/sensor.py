@@ -413,6 +413,9 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
     ),
 )
 
+# Per hashboard, every one off by default: they change at every poll (a recorder row each,
+# two or more per board) and repeat what the miner-wide readings and its error codes tell;
+# an owner tracing a failing board enables the ones wanted.
 BOARD_SENSORS: tuple[WhatsMinerBoardSensorEntityDescription, ...] = (
     WhatsMinerBoardSensorEntityDescription(
         key="hashrate",
@@ -420,6 +423,7 @@ BOARD_SENSORS: tuple[WhatsMinerBoardSensorEntityDescription, ...] = (
         native_unit_of_measurement=HASHRATE_UNIT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
+        entity_registry_enabled_default=False,
         value_fn=lambda b: b.hashrate_ths,
     ),
     WhatsMinerBoardSensorEntityDescription(
@@ -429,6 +433,7 @@ BOARD_SENSORS: tuple[WhatsMinerBoardSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        entity_registry_enabled_default=False,
         value_fn=lambda b: b.temperature_c,
     ),
     WhatsMinerBoardSensorEntityDescription(

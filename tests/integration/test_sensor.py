@@ -76,6 +76,7 @@ async def test_stopped_miner_reports_real_values(
     assert state_of(hass, init_integration, "switch", "mining").state == "off"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_air_cooled_entities(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
@@ -129,9 +130,16 @@ async def test_legacy_firmware(
 async def test_noisy_sensors_disabled_by_default(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Averages, uptime, shares and per-board details start disabled."""
+    """Averages, uptime, shares and the per-board sensors start disabled."""
     registry = er.async_get(hass)
-    for key in ("hashrate_1m", "uptime", "accepted_shares", "board_0_frequency"):
+    for key in (
+        "hashrate_1m",
+        "uptime",
+        "accepted_shares",
+        "board_0_hashrate",
+        "board_2_temperature",
+        "board_0_frequency",
+    ):
         entity_id = entity_id_of(hass, init_integration, "sensor", key)
         entry = registry.async_get(entity_id)
         assert entry is not None
