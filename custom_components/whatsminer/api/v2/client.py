@@ -13,6 +13,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import suppress
 import dataclasses
 from dataclasses import dataclass
+import functools
 import json
 import logging
 import time
@@ -160,6 +161,12 @@ def alternate_offset(host: str, port: int) -> int:
     return zlib.crc32(f"{host}:{port}".encode()) % len(ALTERNATE_READS)
 
 
+@functools.cache
+def _plain_request(cmd: str) -> bytes:
+    """The bytes of a command without parameters (the poll's reads: the same every time)."""
+    return json.dumps({"cmd": cmd}).encode()
+
+
 def _no_answer(cmd: str) -> WhatsMinerConnectionError:
     return WhatsMinerConnectionError(f"The miner closed the connection without answering '{cmd}'")
 
@@ -230,7 +237,7 @@ class WhatsMinerClient:
     async def _read_raw(self, cmd: str, **params: Any) -> dict[str, Any]:
         """One plaintext command; the decoded reply, not yet checked for an error code."""
         self.connections += 1
-        request = json.dumps({"cmd": cmd, **params}).encode()
+        request = json.dumps({"cmd": cmd, **params}).encode() if params else _plain_request(cmd)
         reply = await exchange(self._host, self._port, self._timeout, request)
         if not reply.data:
             raise _no_answer(cmd)

@@ -36,9 +36,14 @@ class TruncatedFrameError(WhatsMinerResponseError):
     """The connection ended in the middle of a frame."""
 
 
+# One encoder for every request: json.dumps with other than its default options builds a
+# new encoder at each call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_frame(message: dict[str, Any]) -> bytes:
     """The wire bytes of one request: length header plus compact JSON."""
-    body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    body = _ENCODER.encode(message).encode()
     return HEADER.pack(len(body)) + body
 
 
