@@ -85,7 +85,7 @@ SLOW_REFRESH_S = 300.0
 # of the two, by turns, and shows the other as last read (at most a poll old: a minute at a
 # 30 s interval); which turn a miner starts on follows from its address, so a barn's reads of
 # each fall on every poll. Both are read at the first poll and after invalidate_cache();
-# `status` also at every poll that its turn would miss a change at (see _status_due_now).
+# `status` also at every poll that its turn would miss a change at (see _status_may_differ).
 ALTERNATE_READS = ("status", "get_error_code")
 MAX_FIRMWARE_BYTES = 0xFFFFFFFF  # the size travels as 4 bytes
 MAX_LOG_BYTES = 512 * 1024 * 1024
@@ -167,6 +167,12 @@ def _plain_request(cmd: str) -> bytes:
     return json.dumps({"cmd": cmd}).encode()
 
 
+def _restarted(previous: Summary | None, summary: Summary) -> bool:
+    """The miner's uptime went back since the previous poll."""
+    before = previous.uptime_s if previous else None
+    return before is not None and summary.uptime_s is not None and summary.uptime_s < before
+
+
 def _no_answer(cmd: str) -> WhatsMinerConnectionError:
     return WhatsMinerConnectionError(f"The miner closed the connection without answering '{cmd}'")
 
@@ -210,8 +216,7 @@ class WhatsMinerClient:
         self._errors: tuple[ErrorCode, ...] = ()
         self._due = set(ALTERNATE_READS)
         self._turns = alternate_offset(host, port)
-        self._summary_settings: tuple[object, ...] | None = None
-        self._uptime: int | None = None  # summary's, at the last poll
+        self._last_summary: Summary | None = None  # the previous poll's
         self._status_firmware: str | None = None
         self.connections = 0  # TCP connections opened, for diagnostics and measurements
         self.token_requests = 0
@@ -390,29 +395,30 @@ class WhatsMinerClient:
             self._model = self._optional_part(parts, "devdetails", parse_devdetails)
             self._slow_raw["devdetails"] = parts["devdetails"]
 
-        uptime, self._uptime = self._uptime, summary.uptime_s
-        if uptime is not None and summary.uptime_s is not None and summary.uptime_s < uptime:
-            self.invalidate_cache()  # restarted (a firmware upgrade, say): read all again
-        turn = ALTERNATE_READS[self._turns % len(ALTERNATE_READS)]
+        previous, self._last_summary = self._last_summary, summary
+        if _restarted(previous, summary):
+            self.invalidate_cache()  # a firmware upgrade, say: read all again
+        # older firmware sends its errors in summary: status then has every turn
+        reads = ALTERNATE_READS if summary.error_codes is None else ("status",)
+        turn = reads[self._turns % len(reads)]
         self._turns += 1
-        if summary.error_codes is not None:
-            turn = "status"  # older firmware: the errors come in summary, status has every turn
-        if self._status_due_now(summary) or turn == "status":
+
+        def now(read: str) -> bool:  # its turn, or due (first poll, after a write or restart)
+            return read in reads and (read == turn or read in self._due)
+
+        if now("status") or self._status_may_differ(previous, summary):
             self._slow_raw["status"], self._status = await self._optional_read(
                 "status", parse_status
             )
             self._due.discard("status")
         status = self._status
-        if summary.error_codes is not None:
-            errors = summary.error_codes  # older firmware: errors are in summary
-        else:
-            if turn == "get_error_code" or "get_error_code" in self._due:
-                self._slow_raw["get_error_code"], codes = await self._optional_read(
-                    "get_error_code", parse_error_codes
-                )
-                self._errors = codes or ()
-                self._due.discard("get_error_code")
-            errors = self._errors
+        if now("get_error_code"):
+            self._slow_raw["get_error_code"], codes = await self._optional_read(
+                "get_error_code", parse_error_codes
+            )
+            self._errors = codes or ()
+            self._due.discard("get_error_code")
+        errors = self._errors if summary.error_codes is None else summary.error_codes
 
         if slow:
             await self._refresh_slow()
@@ -437,17 +443,16 @@ class WhatsMinerClient:
             raw={**self._slow_raw, **raw},
         )
 
-    def _status_due_now(self, summary: Summary) -> bool:
-        """Whether this poll must read `status` although it is not its turn: it is due, the
+    def _status_may_differ(self, previous: Summary | None, summary: Summary) -> bool:
+        """Whether `status` as last read may be out of date although it is not its turn: the
         miner is not hashing (or was not: a stop or start shows at once, with the reason),
         the power mode or limit in summary moved (changed from outside), or status carries
         a reading that summary lacks (the coolant temperature of some hydro firmware)."""
-        settings = (summary.power_mode, summary.power_limit_w)
-        moved, self._summary_settings = settings != self._summary_settings, settings
         last = self._status
         return (
-            "status" in self._due
-            or moved
+            previous is None
+            or (previous.power_mode, previous.power_limit_w)
+            != (summary.power_mode, summary.power_limit_w)
             or not summary.hashrate_ths
             or last is None
             or last.mining is not True
