@@ -24,6 +24,10 @@ _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in rang
 _LONG_RUN = b"0" * 19
 
 
+def constant_as_none(_: str) -> None:
+    """A `parse_constant` for the miners' NaN and Infinity: no value."""
+
+
 def loads(
     data: bytes | str,
     *,

@@ -41,13 +41,9 @@ _NON_FINITE = re.compile(r"(?<=[:\[,])(\s*)-?(?:inf(?:inity)?|nan)\b(?=\s*[,}\]]
 _MAX_TRUNCATION_CUTS = 8
 
 
-def _none(_: str) -> None:
-    return None
-
-
 def loads(text: str | bytes) -> Any:
     """JSON; NaN and Infinity, which json accepts, become None like repaired inf/nan."""
-    return jsondecode.loads(text, parse_constant=_none)
+    return jsondecode.loads(text, parse_constant=jsondecode.constant_as_none)
 
 
 def repair(text: str) -> str:

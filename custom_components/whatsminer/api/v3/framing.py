@@ -47,10 +47,6 @@ def encode_frame(message: dict[str, Any]) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-def _none(_: str) -> None:
-    return None
-
-
 def _bounded_int(digits: str) -> int | None:
     """JSON integers beyond any real value (which float() cannot take) become None."""
     return int(digits) if len(digits) <= 30 else None
@@ -59,7 +55,9 @@ def _bounded_int(digits: str) -> int | None:
 def decode_body(body: bytes) -> dict[str, Any]:
     """One frame's JSON object; anything else is a WhatsMinerResponseError."""
     try:
-        value = jsondecode.loads(body, parse_constant=_none, parse_int=_bounded_int)
+        value = jsondecode.loads(
+            body, parse_constant=jsondecode.constant_as_none, parse_int=_bounded_int
+        )
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise WhatsMinerResponseError(f"Reply is not valid JSON: {err}") from err
     if not isinstance(value, dict):
