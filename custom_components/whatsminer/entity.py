@@ -100,7 +100,7 @@ class WhatsMinerEntity(CoordinatorEntity[WhatsMinerCoordinator]):
 
     def _shown(self) -> tuple[Any, ...] | None:
         """What the state machine shows of this entity, to skip rewriting it unchanged at
-        every poll (46,000 entities at 1,000 miners), as a coordinator with `always_update`
+        every poll (40,000 entities at 1,000 miners), as a coordinator with `always_update`
         off would; None for an entity written at every poll (`_written_every_poll`)."""
         if self._written_every_poll:
             return None
