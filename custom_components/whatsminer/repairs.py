@@ -93,7 +93,9 @@ _SEVERITY: Final = {
 }
 # Kinds earlier versions raised (the "firmware needs API v3" issue went with API v3 support).
 _RETIRED: Final = ("v3_firmware",)
-DOCS_URL: Final = "https://github.com/whatsminer-ha/whatsminer-homeassistant#troubleshooting"
+DOCS_URL: Final = (
+    "https://github.com/whatsminer-ha/whatsminer-homeassistant/blob/main/docs/repairs.md"
+)
 
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 

@@ -3,7 +3,7 @@
 Logs in by putting the tokens of /auth/token into the frontend's `hassTokens` localStorage
 entry, opens each page, waits (polling) until it shows the miners' values and no loading
 screen, and saves a screenshot of it. Screenshots go to $WHATSMINER_SCREENSHOT_DIR
-(docs/screenshots/ to refresh the README's pictures) or to pytest's temporary directory.
+(docs/screenshots/ to refresh the documentation's pictures) or to pytest's temporary directory.
 """
 
 from __future__ import annotations
