@@ -14,7 +14,7 @@ from .clock import SimClock
 from .envelopes import OK_MSG, Json, cgminer, flat, joined
 from .listener import Listener
 from .physics import Reading, compute
-from .profiles import V3_DEFAULT_FW, V3_FIRMWARE_MARKER, Profile
+from .profiles import V3_FIRMWARE_MARKER, Profile, v3_firmware
 from .reads import CGMINER_READS, DAEMON_READS, ReadContext, get_miner_info
 from .render import dumps, render
 from .state import FACTORY_PASSWORD, FACTORY_SALT, Counters, Faults, MinerState, Quirk, Timing
@@ -62,9 +62,10 @@ class SimulatedMiner:
         self.timing = timing or Timing()
         self.rng = random.Random(seed)
         now = clock.now()
+        v3 = profile.v3 if v3 is None else v3
         mac_tail = ":".join(f"{b:02X}" for b in seed.to_bytes(3, "big"))
         self.state = MinerState(
-            fw_ver=profile.fw_ver,
+            fw_ver=v3_firmware(profile.fw_ver) if v3 else profile.fw_ver,
             mac=f"C6:07:20:{mac_tail}",
             serial=f"HEM1EP9C4{seed:05d}K6",
             boot_at=now - 7200.0,
@@ -73,7 +74,7 @@ class SimulatedMiner:
             power_limit_w=profile.max_power_limit_w,
             password=password,
             salt=FACTORY_SALT if password == FACTORY_PASSWORD else crypto.new_salt(),
-            v3=profile.v3 if v3 is None else v3,
+            v3=v3,
             device_salt=crypto.seeded_salt(seed),
         )
         self.state.accounts["super"] = password
@@ -181,7 +182,7 @@ class SimulatedMiner:
         s.fw_ver = next_firmware(s.fw_ver, image)
         if upgrade:
             s.v3 = True
-            s.fw_ver = max(s.fw_ver, V3_DEFAULT_FW)
+            s.fw_ver = v3_firmware(s.fw_ver)
         self.reboot()
 
     def raise_error(self, code: int) -> None:

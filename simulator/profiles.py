@@ -77,7 +77,12 @@ class Profile:
 
 V3_COMPAT_API = "2.2.2"  # api_ver of the reduced v2 API on v3 firmware (spec 6.3)
 V3_FIRMWARE_MARKER = b"WHATSMINER-FW api=3"  # an uploaded image with this becomes v3 firmware
-V3_DEFAULT_FW = "20250321.14.Rel"  # v3 build when such an image names no version
+V3_DEFAULT_FW = "20250321.14.Rel"  # v3 build of a v2-era model, or of an image naming none
+
+
+def v3_firmware(version: str) -> str:
+    """The version a miner reports once on API v3 firmware: at least a v3-era build (2025)."""
+    return max(version, V3_DEFAULT_FW)
 
 
 PROFILES: dict[str, Profile] = {

@@ -217,6 +217,42 @@ def test_manifest_keys_sorted_and_complete() -> None:
     assert manifest["issue_tracker"].startswith("https://")
 
 
+def dhcp_problems(matchers: Any) -> list[str]:
+    """What hassfest's manifest schema objects to in a `dhcp` list (empty: nothing)."""
+    if not isinstance(matchers, list):
+        return ["dhcp is not a list"]
+    problems = []
+    for matcher in matchers:
+        if not isinstance(matcher, dict) or not matcher:
+            problems.append(f"{matcher!r} is not a matcher")
+            continue
+        problems.extend(
+            f"unknown key {key}"
+            for key in matcher
+            if key not in {"macaddress", "hostname", "registered_devices"}
+        )
+        hostname = matcher.get("hostname", "")
+        if not isinstance(hostname, str) or hostname != hostname.lower():
+            problems.append(f"hostname {hostname!r} is not lower case")
+        mac = matcher.get("macaddress", "*")
+        if not isinstance(mac, str) or mac != mac.upper() or "*" not in mac:
+            problems.append(f"macaddress {mac!r} is not upper case with a wildcard")
+        if not isinstance(matcher.get("registered_devices", True), bool):
+            problems.append("registered_devices is not a boolean")
+    return problems
+
+
+def test_manifest_dhcp_matchers() -> None:
+    """The DHCP matchers are valid for hassfest; their rules catch what it would."""
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text(encoding="utf-8"))
+    assert dhcp_problems(manifest["dhcp"]) == []
+    assert dhcp_problems([{"hostname": "WhatsMiner*"}])
+    assert dhcp_problems([{"macaddress": "c60720*"}])
+    assert dhcp_problems([{"macaddress": "C60720"}])
+    assert dhcp_problems([{"registered_devices": "yes"}])
+    assert dhcp_problems([{"host": "whatsminer*"}])
+
+
 def test_rules_catch_what_hassfest_reported() -> None:
     """The two errors hassfest reported for this integration are caught by these rules."""
     assert string_problems("'{command}' was sent") == ["has a placeholder inside single quotes"]

@@ -8,11 +8,13 @@ writes for a reason its owner fixes on the miner (write API off, factory passwor
 permission), the miner can be added monitor only: every reading, no controls, and a repair
 that says how to enable writes. A plainly wrong password is an error to correct.
 
-DHCP discovery is deliberately not offered: MicroBT control boards use network chips of
-several vendors (no MAC prefix of their own) and owners rename the default "WhatsMiner"
-hostname, so a DHCP match would miss miners and catch other devices. Instead the user can
-leave the address empty to search the local subnets, which confirms every answer with the
-same detection (both ports).
+Found by Home Assistant (DHCP): MicroBT control boards use network chips of several vendors
+(no MAC prefix of their own), so the manifest matches the default hostname ("WhatsMiner*")
+and the MACs of miners already added (`registered_devices`). A known miner's entry follows its
+new address (same entry and device, reloaded); anything else is detected like an address the
+user entered and, if it is a WhatsMiner, offered with the same password question. Miners whose
+hostname was renamed are found by leaving the address empty: a search of the local subnets
+that confirms every answer with the same detection (both ports).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from homeassistant.components import network
 from homeassistant.config_entries import (
+    SOURCE_DHCP,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -44,6 +47,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from .access import async_check_password
@@ -92,6 +96,10 @@ SEARCH_CONCURRENCY = 64
 SEARCH_PROBE_TIMEOUT_S = 3.0
 SEARCH_TIMEOUT_S = 60.0
 DETECT_TIMEOUT_S = 3.0  # per probe when the user enters an address
+# A miner asks for its DHCP lease while booting, a minute or two before its API answers:
+# a discovered address that does not answer yet is asked again, every so often, this long.
+DHCP_BOOT_WAIT_S = 180.0
+DHCP_RETRY_S = 15.0
 PROGRESS_STEP = 8  # report progress every this many probes
 
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -257,6 +265,16 @@ async def async_detect(host: str, v2_port: int, v3_port: int) -> tuple[Target | 
     return Target(host=host, v2_port=v2_port, v3_port=v3_port, detection=found), None
 
 
+async def async_detect_booting(host: str) -> tuple[Target | None, str | None]:
+    """async_detect on the default ports, asked again while the address does not answer."""
+    deadline = asyncio.get_running_loop().time() + DHCP_BOOT_WAIT_S
+    while True:
+        target, error = await async_detect(host, DEFAULT_V2_PORT, DEFAULT_V3_PORT)
+        if error != "cannot_connect" or asyncio.get_running_loop().time() >= deadline:
+            return target, error
+        await asyncio.sleep(DHCP_RETRY_S)
+
+
 def _address_schema(
     host: str = "", v2_port: int = DEFAULT_V2_PORT, v3_port: int = DEFAULT_V3_PORT
 ) -> vol.Schema:
@@ -356,12 +374,38 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
         )
         self._target = target
         self.context["title_placeholders"] = {"name": target.title}
+        if self.source == SOURCE_DHCP:
+            return await self.async_step_discovery_confirm()
         return await self.async_step_password()
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A lease for a known miner's MAC moves its entry; a new address is detected first."""
+        host = discovery_info.ip
+        await self.async_set_unique_id(format_mac(discovery_info.macaddress))
+        self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        target, error = await async_detect_booting(host)
+        if target is None:
+            return self.async_abort(
+                reason=error or "unknown", description_placeholders={"host": host}
+            )
+        return await self._async_found(target)
 
     async def async_step_password(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Say what was found; ask the write account's password (none: monitor only)."""
+        return await self._async_password_step("password", user_input)
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The password step of a miner Home Assistant found on the network."""
+        return await self._async_password_step("discovery_confirm", user_input)
+
+    async def _async_password_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask the write account's password (none: monitor only) and add the miner."""
         target = self._target
         assert target is not None
         errors: dict[str, str] = {}
@@ -389,7 +433,7 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
                 )
             errors["base"] = error
         return self.async_show_form(
-            step_id="password",
+            step_id=step_id,
             data_schema=PASSWORD_SCHEMA,
             description_placeholders=target.placeholders(),
             errors=errors,

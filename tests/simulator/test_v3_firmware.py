@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulator import MinerSimulator, SimClock, SimulatedMiner
-from simulator.profiles import V3_FIRMWARE_MARKER
+from simulator.profiles import PROFILES, V3_FIRMWARE_MARKER
 
 from .test_control import encrypted_stream
 from .wire import HOST, Session, command
@@ -105,3 +105,29 @@ async def test_api_v3_switch_on_a_v2_profile(socket_enabled: None) -> None:
         assert (await command(miner.port, "get_version"))["Msg"]["api_ver"] == "2.2.2"
     with pytest.raises(ValueError, match="unknown api"):
         MinerSimulator(api="v4")
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+async def test_api_v3_reports_a_v3_era_firmware_everywhere(
+    socket_enabled: None, profile: str
+) -> None:
+    """A model forced onto v3 firmware reports a 2025+ build on 4028 and 4433 alike."""
+    async with MinerSimulator(profile=profile, api="v3", clock=SimClock(frozen=True)) as sim:
+        miner = sim.miners[0]
+        device = (await read(miner.v3_port, "get.device.info", "system"))["msg"]["system"]
+        version = (await command(miner.port, "get_version"))["Msg"]["fw_ver"]
+        status = (await command(miner.port, "status"))["Msg"]
+        reported = status.get("FirmwareVersion", status.get("Firmware Version"))
+        assert {device["fwversion"], version, reported.strip("'")} == {miner.state.fw_ver}
+        assert miner.state.fw_ver[:4] in {"2025", "2026"}
+        if PROFILES[profile].v3:  # shipped with v3 firmware: its own build
+            assert miner.state.fw_ver == PROFILES[profile].fw_ver
+
+
+async def test_default_model_on_api_v3_is_not_on_its_v2_build(socket_enabled: None) -> None:
+    async with MinerSimulator(api="v3", clock=SimClock(frozen=True)) as sim:
+        version = (await command(sim.miners[0].port, "get_version"))["Msg"]
+        assert (version["api_ver"], version["fw_ver"]) == ("2.2.2", "20250321.14.Rel")
+    async with MinerSimulator(clock=SimClock(frozen=True)) as sim:  # v2 firmware: unchanged
+        version = (await command(sim.miners[0].port, "get_version"))["Msg"]
+        assert (version["api_ver"], version["fw_ver"]) == ("2.0.5", "20230803.11.REL")
