@@ -37,12 +37,12 @@ def import_client() -> type[Any]:
     return WhatsMinerClient
 
 
-def import_miner_api() -> Any:
-    """The `custom_components.whatsminer.api.miner` module (Miner, create_miner, ...)."""
+def import_auto() -> Any:
+    """The `custom_components.whatsminer.api.auto` module (create_miner, detect, ...)."""
     _api_package()
-    from custom_components.whatsminer.api import miner
+    from custom_components.whatsminer.api import auto
 
-    return miner
+    return auto
 
 
 class SimProcess:

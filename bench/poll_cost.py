@@ -35,7 +35,7 @@ import sys
 import time
 from typing import Any
 
-from _common import SimProcess, delta, import_client, import_miner_api, ratio, save, table
+from _common import SimProcess, delta, import_auto, import_client, ratio, save, table
 
 Poller = Callable[[int], Awaitable[Any]]
 PASSWORD = "admin"  # the simulator's password, v2 admin and v3 super alike
@@ -54,13 +54,13 @@ SHARES = {"on": True}
 
 
 def _v3_miner(host: str, v2_port: int, v3_port: int) -> Any:
-    api = import_miner_api()
+    auto = import_auto()
     if not SHARES["on"]:
         from custom_components.whatsminer.api.v3.miner import V3Miner
 
         return V3Miner(host, password=PASSWORD, port=v3_port, v2_port=None)
-    return api.create_miner(
-        host, api.ApiVersion.V3, password=PASSWORD, v2_port=v2_port, v3_port=v3_port
+    return auto.create_miner(
+        host, auto.ApiVersion.V3, password=PASSWORD, v2_port=v2_port, v3_port=v3_port
     )
 
 
@@ -198,13 +198,13 @@ async def measure_writes(api: str, count: int, reps: int) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {}
     with SimProcess(1, cpu=cpu, profile=PROFILES[api], api=api) as sim:
         v2_port, v3_port = sim.ports[0], sim.v3_ports[0]
-        miner_api = import_miner_api()
+        auto = import_auto()
 
         def backend() -> Any:
             if api == "v3":
                 return _v3_miner(sim.host, v2_port, v3_port)
-            return miner_api.create_miner(
-                sim.host, miner_api.ApiVersion.V2, password=PASSWORD, v2_port=v2_port
+            return auto.create_miner(
+                sim.host, auto.ApiVersion.V2, password=PASSWORD, v2_port=v2_port
             )
 
         async def ten(miner: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from .api.auto import create_miner
 from .api.errors import (
     AuthenticationError,
     DefaultPasswordError,
@@ -19,7 +20,6 @@ from .api.errors import (
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.miner import create_miner
 from .api.models import ApiVersion
 from .const import LOGGER
 

@@ -51,16 +51,9 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from .access import async_check_password
+from .api.auto import create_miner, detect
 from .api.errors import NotAWhatsMinerError, WhatsMinerError
-from .api.miner import (
-    ACCOUNTS,
-    DEFAULT_PASSWORDS,
-    DEFAULT_V2_PORT,
-    DEFAULT_V3_PORT,
-    Detection,
-    create_miner,
-    detect,
-)
+from .api.miner import ACCOUNTS, DEFAULT_PASSWORDS, DEFAULT_V2_PORT, DEFAULT_V3_PORT, Detection
 from .api.models import ApiVersion
 from .const import (
     CONF_API,

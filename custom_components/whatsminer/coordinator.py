@@ -24,6 +24,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util.hass_dict import HassKey
 
 from . import const
+from .api.auto import AutoMiner
 from .api.errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -32,13 +33,7 @@ from .api.errors import (
     WhatsMinerError,
     WriteApiDisabledError,
 )
-from .api.miner import (
-    DEFAULT_V2_PORT,
-    DEFAULT_V3_PORT,
-    AutoMiner,
-    Capabilities,
-    Miner,
-)
+from .api.miner import DEFAULT_V2_PORT, DEFAULT_V3_PORT, Capabilities, Miner
 from .api.models import ApiVersion, MinerSnapshot
 from .const import (
     CONF_API,

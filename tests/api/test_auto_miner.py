@@ -13,13 +13,8 @@ from unittest.mock import MagicMock
 import pytest
 
 from custom_components.whatsminer.api import errors
-from custom_components.whatsminer.api.miner import (
-    V3_RECHECK_S,
-    AutoMiner,
-    Control,
-    Detection,
-    Miner,
-)
+from custom_components.whatsminer.api.auto import V3_RECHECK_S, AutoMiner
+from custom_components.whatsminer.api.miner import Control, Detection, Miner
 from custom_components.whatsminer.api.models import (
     ApiVersion,
     HeatMode,
@@ -398,7 +393,7 @@ async def test_which_failures_redetect(
         seen.append(host)
         return Detection(api=ApiVersion.V3, port=4433)
 
-    monkeypatch.setattr("custom_components.whatsminer.api.miner.detect", fake_detect)
+    monkeypatch.setattr("custom_components.whatsminer.api.auto.detect", fake_detect)
     auto.mock.set_led_auto.side_effect = error
     with pytest.raises(type(error)):
         await auto.set_led_auto()
@@ -416,7 +411,7 @@ async def test_read_not_retried_when_detection_fails(monkeypatch: pytest.MonkeyP
     async def no_miner(host: str, **kwargs: Any) -> Detection:
         raise errors.WhatsMinerConnectionError("nobody home")
 
-    monkeypatch.setattr("custom_components.whatsminer.api.miner.detect", no_miner)
+    monkeypatch.setattr("custom_components.whatsminer.api.auto.detect", no_miner)
     auto.mock.poll.side_effect = errors.WhatsMinerConnectionError("refused")
     with pytest.raises(errors.WhatsMinerConnectionError, match="refused"):
         await auto.poll()
@@ -433,7 +428,7 @@ async def test_firmware_change_on_the_same_api(monkeypatch: pytest.MonkeyPatch) 
     async def same(host: str, **kwargs: Any) -> Detection:
         return Detection(api=ApiVersion.V3, port=4433, firmware="B")
 
-    monkeypatch.setattr("custom_components.whatsminer.api.miner.detect", same)
+    monkeypatch.setattr("custom_components.whatsminer.api.auto.detect", same)
     auto.mock.poll.return_value = MinerSnapshot(
         summary=Summary(), api=ApiVersion.V3, status=Status(firmware_version="A")
     )

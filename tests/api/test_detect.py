@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from custom_components.whatsminer.api.auto import detect
 from custom_components.whatsminer.api.errors import (
     NotAWhatsMinerError,
     WhatsMinerConnectionError,
 )
-from custom_components.whatsminer.api.miner import Detection, detect
+from custom_components.whatsminer.api.miner import Detection
 from custom_components.whatsminer.api.models import ApiVersion
 
 from . import samples

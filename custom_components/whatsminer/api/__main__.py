@@ -28,16 +28,12 @@ from pathlib import Path
 import sys
 from typing import Any
 
+from .auto import AutoMiner, detect
 from .errors import WhatsMinerError, WhatsMinerValidationError
-from .miner import (
-    DEFAULT_PASSWORDS,
-    DEFAULT_V2_PORT,
-    DEFAULT_V3_PORT,
-    AutoMiner,
-    Miner,
-    detect,
-)
+from .miner import DEFAULT_PASSWORDS, DEFAULT_V2_PORT, DEFAULT_V3_PORT, Miner
 from .models import ApiVersion, MinerSnapshot
+from .v2.miner import V2Miner
+from .v3.miner import V3Miner
 
 _CHUNK = 256 * 1024
 _PASSWORD_ENV = "WHATSMINER_PASSWORD"  # noqa: S105 - the name of a variable
@@ -145,9 +141,6 @@ def _v3_param(params: dict[str, str]) -> Any:
 
 async def _raw(miner: Miner, command: str, params: dict[str, str]) -> Any:
     """One command as named, through the backend's client."""
-    from .v2.miner import V2Miner  # noqa: PLC0415 - loaded when a command runs
-    from .v3.miner import V3Miner  # noqa: PLC0415
-
     if isinstance(miner, V3Miner):
         return await miner.client.command(command, _v3_param(params))
     assert isinstance(miner, V2Miner)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 # Firmware dated on or after this day speaks API v3 for writes (spec section 8). A hint only:
-# detection (api/miner.py) asks the miner which API it speaks, never decides by date alone.
+# detection (api/auto.py) asks the miner which API it speaks, never decides by date alone.
 V3_FIRMWARE_SINCE = date(2024, 11, 1)
 
 
