@@ -1,25 +1,19 @@
-"""The miner side of spec section 5: md5-crypt key and sign, AES-256-ECB, padding."""
+"""What both APIs share: salts, AES-256-ECB and its padding (v2 spec 5, v3 spec 3.6).
+
+The v2 key and sign are in `v2/crypto.py`, the v3 digest and token in `v3/auth.py`.
+"""
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import secrets
 import string
 
 from Crypto.Cipher import AES
-from passlib.hash import md5_crypt
 
 SALT_ALPHABET = string.ascii_letters + string.digits + "./"
 BLOCK = 16
-
-
-@functools.lru_cache(maxsize=1024)
-def md5crypt_body(word: str, salt: str) -> str:
-    """The hash field of `openssl passwd -1 -salt <salt> <word>`."""
-    hashed: str = md5_crypt.hash(word, salt=salt)
-    return hashed.split("$")[3]
 
 
 def new_salt() -> str:
@@ -30,25 +24,6 @@ def seeded_salt(seed: int) -> str:
     """A stable 8-character salt per miner identity (the API v3 device salt)."""
     digest = hashlib.sha256(f"salt{seed}".encode()).digest()
     return "".join(SALT_ALPHABET[b % len(SALT_ALPHABET)] for b in digest[:8])
-
-
-def v3_digest(cmd: str, password: str, salt: str, ts: int) -> bytes:
-    """API v3 (spec 3.3): SHA-256 of cmd + password + salt + ts, the AES key of its params."""
-    return hashlib.sha256(f"{cmd}{password}{salt}{ts}".encode()).digest()
-
-
-def v3_token(digest: bytes) -> str:
-    return base64.b64encode(digest).decode()[:8]
-
-
-@functools.lru_cache(maxsize=256)
-def aes_key(password: str, salt: str) -> bytes:
-    """SHA-256 of the md5-crypt key, as 32 raw bytes."""
-    return hashlib.sha256(md5crypt_body(password, salt).encode()).digest()
-
-
-def token_sign(key: str, time4: str, newsalt: str) -> str:
-    return md5crypt_body(key + time4, newsalt)
 
 
 def encrypt(aeskey: bytes, plaintext: bytes) -> str:

@@ -11,16 +11,18 @@ from typing import Any
 from . import crypto
 from .blobs import log_archive, next_firmware
 from .clock import SimClock
-from .envelopes import OK_MSG, Json, cgminer, flat, joined
+from .context import ReadContext
 from .listener import Listener
 from .physics import Reading, compute
 from .profiles import V3_FIRMWARE_MARKER, Profile, v3_firmware
-from .reads import CGMINER_READS, DAEMON_READS, ReadContext, get_miner_info
-from .render import dumps, render
 from .state import FACTORY_PASSWORD, FACTORY_SALT, Counters, Faults, MinerState, Quirk, Timing
-from .tokens import TokenTable
+from .v2 import crypto as v2_crypto
+from .v2.envelopes import OK_MSG, Json, cgminer, flat, joined
+from .v2.reads import CGMINER_READS, DAEMON_READS, get_miner_info
+from .v2.render import dumps, render
+from .v2.tokens import TokenTable
+from .v2.writes import ALL_WRITES, WRITES, CommandError
 from .v3 import V3Server
-from .writes import ALL_WRITES, WRITES, CommandError
 
 SOCKET_FAILED = "Socket connect failed: Connection refused\n"
 V3_FIRMWARE = "20250409.15.REL"
@@ -310,7 +312,7 @@ class SimulatedMiner:
     def _encrypted(self, wrapper: Json, address: str) -> Answer:
         if not self.state.api_enabled:
             return self._flat_error(45, "can't access write cmd")
-        key = crypto.aes_key(self.state.password, self.state.salt)
+        key = v2_crypto.aes_key(self.state.password, self.state.salt)
         data = wrapper.get("data")
         try:
             req = parse_json(crypto.decrypt(key, data)) if isinstance(data, str) else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from simulator.crypto import v3_digest, v3_token
+import base64
+import hashlib
+
 from simulator.state import MinerState
 
 from .framing import Json
@@ -10,6 +12,15 @@ from .params import ParamError
 
 NO_PERMISSION = "no permission"
 DEFAULT_SUPER = "super"
+
+
+def v3_digest(cmd: str, password: str, salt: str, ts: int) -> bytes:
+    """Spec 3.3: SHA-256 of cmd + password + salt + ts, the AES key of its params."""
+    return hashlib.sha256(f"{cmd}{password}{salt}{ts}".encode()).digest()
+
+
+def v3_token(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()[:8]
 
 
 def authorize(state: MinerState, req: Json, cmd: str, token_error_code: int = -4) -> bytes:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from simulator.context import ReadContext, timestamp
 from simulator.physics import board_spread, compute, full_power
-from simulator.reads import ReadContext, timestamp
 from simulator.state import Quirk
 
 from . import params

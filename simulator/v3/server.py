@@ -10,7 +10,7 @@ from typing import Protocol
 
 from simulator.actions import Control
 from simulator.blobs import log_archive
-from simulator.reads import ReadContext
+from simulator.context import ReadContext
 from simulator.state import Counters, Faults
 
 from . import reads

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from simulator import SimulatedMiner
-from simulator.writes import WRITES
+from simulator.v2.writes import WRITES
 
 from .control_helpers import enable_entity
 from .helpers import entity_id

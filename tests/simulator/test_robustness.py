@@ -7,8 +7,8 @@ import json
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from simulator import PROFILES, SimClock, SimulatedMiner
-from simulator.tokens import MAX_ADDRESSES, MAX_TOKENS_PER_ADDRESS, TokenTable
-from simulator.writes import WRITES
+from simulator.v2.tokens import MAX_ADDRESSES, MAX_TOKENS_PER_ADDRESS, TokenTable
+from simulator.v2.writes import WRITES
 
 from .wire import Session, aes_for, md5crypt_body
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from simulator import MinerSimulator, SimClock, SimulatedMiner, Timing
-from simulator.crypto import decrypt, v3_digest, v3_token
+from simulator.crypto import decrypt
+from simulator.v3.auth import v3_digest, v3_token
 
 from .conftest import V3_PASSWORD
 from .wire_v3 import Client, Conn, frame, read

@@ -6,11 +6,12 @@ from collections.abc import Callable
 import re
 from typing import Any
 
-from . import actions
-from .actions import Control
-from .crypto import new_salt
+from simulator import actions
+from simulator.actions import Control
+from simulator.crypto import new_salt
+from simulator.state import Led, Network, Pool, Syslog
+
 from .envelopes import OK_MSG, Json
-from .state import Led, Network, Pool, Syslog
 
 PASSWORD_RE = re.compile(r"[A-Za-z0-9_]{1,8}")
 HOSTNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")

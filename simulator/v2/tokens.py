@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .crypto import md5crypt_body, new_salt, token_sign
+from simulator.crypto import new_salt
+
+from .crypto import md5crypt_body, token_sign
 
 MAX_TOKENS_PER_ADDRESS = 32
 MAX_ADDRESSES = 16

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from simulator.state import Quirk
+
 from .envelopes import Json
-from .state import Quirk
 
 ERROR_LIST_RE = re.compile(r'"error_code":\[(.*?)\]')
 LEDSTAT_END_RE = re.compile(r'("ledstat":"[^"]*")\}')

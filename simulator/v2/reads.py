@@ -1,16 +1,15 @@
-"""The read commands of spec section 3, built from a live reading."""
+"""The read commands of spec v2 section 3, built from a live reading."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-import random
-import time
+
+from simulator.context import ReadContext, timestamp
+from simulator.physics import board_spread
+from simulator.profiles import V3_COMPAT_API
+from simulator.state import Quirk
 
 from .envelopes import Json, cgminer, flat
-from .physics import Reading, board_spread
-from .profiles import V3_COMPAT_API, Profile
-from .state import MinerState, Quirk
 
 CGMINER_DESCRIPTION = "cgminer 4.9.2"
 # Reduced v2 API of v3 firmware (spec 6.3): what summary and edevs keep, what is gone
@@ -49,32 +48,14 @@ MINER_INFO_KEYS = ("ip", "proto", "netmask", "gateway", "dns", "hostname", "mac"
 EXTRA_INFO_KEYS = ("minersn", "powersn", "upfreq_speed")
 
 
-@dataclass(slots=True)
-class ReadContext:
-    state: MinerState
-    profile: Profile
-    reading: Reading
-    now: float
-    quirks: set[str]
-    fw_ver: str  # what the firmware reports (v3-only firmware reports a 2025 build)
-    rng: random.Random
-
-    def jitter(self, value: float, rel: float) -> float:
-        """Multiplicative noise, off when the state asks for exact readings."""
-        if not self.state.noise or not value:
-            return value
-        return value * (1.0 + self.rng.gauss(0.0, rel))
-
-    def fw_text(self) -> str:
-        quoted = self.profile.legacy or Quirk.QUOTED_FIRMWARE in self.quirks
-        return f"'{self.fw_ver}'" if quoted else self.fw_ver
-
-    def flat_ok(self, msg: object) -> Json:
-        return flat(131, msg, self.now, self.profile.description)
+def fw_text(ctx: ReadContext) -> str:
+    """The firmware version as v2 reports it (quoted on legacy firmware)."""
+    quoted = ctx.profile.legacy or Quirk.QUOTED_FIRMWARE in ctx.quirks
+    return f"'{ctx.fw_ver}'" if quoted else ctx.fw_ver
 
 
-def timestamp(when: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when))
+def flat_ok(ctx: ReadContext, msg: object) -> Json:
+    return flat(131, msg, ctx.now, ctx.profile.description)
 
 
 def _mhs(ctx: ReadContext, ths: float) -> dict[str, float]:
@@ -140,7 +121,7 @@ def summary_fields(ctx: ReadContext) -> Json:
         for key in ("Debug", "Btminer Fast Boot", "Upfreq Complete", "Env Temp"):
             del fields[key]
         fields |= {
-            "Firmware Version": ctx.fw_text(),
+            "Firmware Version": fw_text(ctx),
             "CB Platform": p.platform,
             "CB Version": "V8",
             "Chip Data": p.chip,
@@ -172,9 +153,9 @@ def compat_summary(ctx: ReadContext) -> Json:
 
 def summary(ctx: ReadContext) -> Json:
     if ctx.state.v3:
-        return ctx.flat_ok(compat_summary(ctx))
+        return flat_ok(ctx, compat_summary(ctx))
     if Quirk.SUMMARY_IN_MSG in ctx.quirks:
-        return ctx.flat_ok(summary_fields(ctx))
+        return flat_ok(ctx, summary_fields(ctx))
     return cgminer(11, "Summary", ctx.now, CGMINER_DESCRIPTION, "SUMMARY", [summary_fields(ctx)])
 
 
@@ -290,9 +271,9 @@ def status(ctx: ReadContext) -> Json:
     s = ctx.state
     off = "false" if s.mining else "true"
     if ctx.profile.legacy or Quirk.LEGACY_STATUS in ctx.quirks:
-        return ctx.flat_ok({"Firmware Version": ctx.fw_text(), "btmineroff": off})
+        return flat_ok(ctx, {"Firmware Version": fw_text(ctx), "btmineroff": off})
     msg: Json = {
-        "FirmwareVersion": ctx.fw_text(),
+        "FirmwareVersion": fw_text(ctx),
         "hash_percent": str(round(s.power_pct)),
         "mineroff": off,
         "mineroff_reason": "" if s.mining else s.mineroff_reason,
@@ -306,7 +287,7 @@ def status(ctx: ReadContext) -> Json:
     if s.v3:  # spec 6.3: the reduced API adds these, liquid_temp as a number
         msg |= {"fast_mining": "false", "fast_hash": str(s.fast_hash).lower()}
         msg |= {"liquid_temp": round(ctx.reading.liquid_temp), "power_pct": round(s.power_pct)}
-    return ctx.flat_ok(msg)
+    return flat_ok(ctx, msg)
 
 
 def get_version(ctx: ReadContext) -> Json:
@@ -316,7 +297,7 @@ def get_version(ctx: ReadContext) -> Json:
         msg |= {"platform": p.platform, "chip": p.chip}
     if ctx.state.v3:
         msg["miner_type"] = p.model
-    return ctx.flat_ok(msg)
+    return flat_ok(ctx, msg)
 
 
 def get_psu(ctx: ReadContext) -> Json:
@@ -335,7 +316,7 @@ def get_psu(ctx: ReadContext) -> Json:
         psu["vendor"] = psu.pop("vender")
     if ctx.profile.hydro or Quirk.PSU_MISSING_COMMA in ctx.quirks:
         psu["temp0"] = f"{r.env_temp + 12.0 * r.load:.1f}"
-    return ctx.flat_ok(psu)
+    return flat_ok(ctx, psu)
 
 
 def miner_info_value(ctx: ReadContext, key: str) -> str | None:
@@ -363,17 +344,17 @@ def get_miner_info(ctx: ReadContext, info: str | None) -> Json:
         value = miner_info_value(ctx, key)
         if value is not None and key not in msg:
             msg[key] = value
-    return ctx.flat_ok(msg)
+    return flat_ok(ctx, msg)
 
 
 def get_error_code(ctx: ReadContext) -> Json:
     codes = sorted(ctx.state.error_codes.items(), key=lambda item: item[1])
-    return ctx.flat_ok({"error_code": [{str(code): timestamp(at)} for code, at in codes]})
+    return flat_ok(ctx, {"error_code": [{str(code): timestamp(at)} for code, at in codes]})
 
 
 def get_customer_msg(ctx: ReadContext) -> Json:
     """Later manuals (V2.2.x) only: what set_customer_msg stored."""
-    return ctx.flat_ok(dict(ctx.state.customer_msg))
+    return flat_ok(ctx, dict(ctx.state.customer_msg))
 
 
 type ReadHandler = Callable[[ReadContext], Json]

@@ -1,0 +1,25 @@
+"""The v2 miner side of spec section 5: the md5-crypt key, the token sign, the AES key."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from passlib.hash import md5_crypt
+
+
+@functools.lru_cache(maxsize=1024)
+def md5crypt_body(word: str, salt: str) -> str:
+    """The hash field of `openssl passwd -1 -salt <salt> <word>`."""
+    hashed: str = md5_crypt.hash(word, salt=salt)
+    return hashed.split("$")[3]
+
+
+@functools.lru_cache(maxsize=256)
+def aes_key(password: str, salt: str) -> bytes:
+    """SHA-256 of the md5-crypt key, as 32 raw bytes."""
+    return hashlib.sha256(md5crypt_body(password, salt).encode()).digest()
+
+
+def token_sign(key: str, time4: str, newsalt: str) -> str:
+    return md5crypt_body(key + time4, newsalt)
