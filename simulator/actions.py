@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from .context import ReadContext
 from .physics import MIN_LEVEL, Reading, full_power, running_power, settled_power
 from .profiles import Profile
-from .state import FACTORY_PASSWORD, FACTORY_SALT, Led, MinerState, Network, PowerRamp, Timing
+from .state import (
+    FACTORY_PASSWORD,
+    FACTORY_SALT,
+    Counters,
+    Faults,
+    Led,
+    MinerState,
+    Network,
+    PowerRamp,
+    Timing,
+)
 
 
 class Control(Protocol):
@@ -21,6 +32,16 @@ class Control(Protocol):
     def restart_btminer(self) -> None: ...
     def reboot(self) -> None: ...
     def forget_tokens(self) -> None: ...
+
+
+class Host(Control, Protocol):
+    """The miner as either port's server sees it."""
+
+    faults: Faults
+    counters: Counters
+
+    def context(self) -> ReadContext: ...
+    def install_firmware(self, image: bytes) -> None: ...
 
 
 def stop_mining(m: Control, reason: str) -> None:

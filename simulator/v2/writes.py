@@ -1,4 +1,4 @@
-"""The write commands of spec section 6 (the binary flows live in `miner.py`)."""
+"""The write commands of spec section 6 (the binary flows live in `server.py`)."""
 
 from __future__ import annotations
 

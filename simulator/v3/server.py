@@ -6,12 +6,10 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 import json
-from typing import Protocol
 
-from simulator.actions import Control
+from simulator.actions import Host
 from simulator.blobs import log_archive
 from simulator.context import ReadContext
-from simulator.state import Counters, Faults
 
 from . import reads
 from .auth import authorize
@@ -24,16 +22,6 @@ LOG_CHUNK = 10_000  # get.log.download streams the archive in 10 kB writes (spec
 MAX_FIRMWARE = 512 * 1024 * 1024
 GARBAGE_HEADER = (0x7FFFFFF0).to_bytes(4, "little")
 REPORT_DESC = "get.miner.report"
-
-
-class Host(Control, Protocol):
-    """The miner as the v3 server sees it."""
-
-    faults: Faults
-    counters: Counters
-
-    def context(self) -> ReadContext: ...
-    def install_firmware(self, image: bytes) -> None: ...
 
 
 @dataclass(slots=True)

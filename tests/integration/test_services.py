@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.whatsminer.const import DOMAIN
 from simulator import MinerSimulator, SimulatedMiner
-import simulator.miner as sim_miner
+import simulator.v2.server as sim_v2_server
 
 from .control_helpers import device_id
 
@@ -116,8 +116,8 @@ async def test_download_logs(
         sent.append(real(*args))
         return sent[-1]
 
-    real = sim_miner.log_archive
-    with patch.object(sim_miner, "log_archive", record):
+    real = sim_v2_server.log_archive
+    with patch.object(sim_v2_server, "log_archive", record):
         response = await _call(hass, init_integration, "download_logs", response=True)
     path = Path(response["path"])
     assert path.parent == Path(hass.config.path(DOMAIN, "logs"))

@@ -20,7 +20,7 @@ COMMANDS = st.sampled_from(
 
 
 def assert_well_formed(raw: bytes) -> None:
-    answer = MINER.answer(raw, "127.0.0.1")
+    answer = MINER.v2_server.answer(raw, "127.0.0.1")
     assert answer.text is not None
     reply = json.loads(answer.text)
     assert isinstance(reply, dict)
@@ -67,12 +67,13 @@ PARAM_NAMES = st.sampled_from(
 @given(WRITE_NAMES, st.dictionaries(PARAM_NAMES, SCALARS, max_size=5))
 def test_every_write_answers_odd_parameters(cmd: str, args: dict[str, object]) -> None:
     miner = SimulatedMiner(profile=PROFILES["m30s_plus"], clock=SimClock(frozen=True))
-    grant = json.loads(miner.answer(b'{"cmd":"get_token"}', "127.0.0.1").text or "")["Msg"]
+    server = miner.v2_server
+    grant = json.loads(server.answer(b'{"cmd":"get_token"}', "127.0.0.1").text or "")["Msg"]
     session = Session(0)
     key = md5crypt_body("admin", grant["salt"])
     session.sign = md5crypt_body(key + grant["time"], grant["newsalt"])
     session.cipher = aes_for("admin", grant["salt"])
-    answer = miner.answer(session.seal({**args, "cmd": cmd}), "127.0.0.1")
+    answer = server.answer(session.seal({**args, "cmd": cmd}), "127.0.0.1")
     assert answer.text is not None
     reply = session.open(answer.text.encode())
     assert reply["Code"] in (131, 14, 132)
