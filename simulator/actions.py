@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from .context import ReadContext
-from .physics import MIN_LEVEL, Reading, full_power, running_power, settled_power
+from .physics import MIN_LEVEL, full_power, running_power, settled_power
 from .profiles import Profile
 from .state import (
     FACTORY_PASSWORD,
@@ -16,6 +16,7 @@ from .state import (
     MinerState,
     Network,
     PowerRamp,
+    Reading,
     Timing,
 )
 

@@ -8,9 +8,8 @@ import re
 import tarfile
 import time
 
-from .physics import Reading
 from .profiles import Profile
-from .state import MinerState
+from .state import MinerState, Reading
 
 FW_VERSION_RE = re.compile(rb"(20\d{6})\.(\d{1,3})\.(Rel2?|REL)[\w.]*")
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import random
 import time
 
-from .physics import Reading
 from .profiles import Profile
-from .state import MinerState
+from .state import MinerState, Reading
 
 
 @dataclass(slots=True)

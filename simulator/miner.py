@@ -15,9 +15,18 @@ from .blobs import next_firmware
 from .clock import SimClock
 from .context import ReadContext
 from .listener import Listener
-from .physics import Reading, compute
+from .physics import compute
 from .profiles import V3_FIRMWARE_MARKER, Profile, v3_firmware
-from .state import FACTORY_PASSWORD, FACTORY_SALT, Counters, Faults, MinerState, Quirk, Timing
+from .state import (
+    FACTORY_PASSWORD,
+    FACTORY_SALT,
+    Counters,
+    Faults,
+    MinerState,
+    Quirk,
+    Reading,
+    Timing,
+)
 from .v2 import V2Server
 from .v3 import V3Server
 

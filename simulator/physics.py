@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
 
 from .profiles import Profile
-from .state import MinerState, Timing
+from .state import MinerState, Reading, Timing
 
 IDLE_POWER_W = 12  # control board only
 COOLDOWN_S = 300.0  # time constant of the temperature decay after a stop
 MIN_LEVEL = 0.25  # a level below this share of full power makes btminer restart
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    btminer_up: bool
-    hashing: bool
-    uptime_s: int
-    elapsed_s: int  # btminer run time
-    warm: float  # 0 (cold start) .. 1 (warmed up)
-    power_w: int
-    hashrate_ths: float
-    freq_mhz: int
-    env_temp: float
-    board_temp: float  # average board (outlet) temperature
-    chip_temp: float  # average chip temperature
-    liquid_temp: float
-    fan_rpm: int
-    psu_fan_rpm: int
-    load: float  # power relative to the normal-mode power
 
 
 def board_spread(slot: int, boards: int) -> float:

@@ -6,10 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .physics import Reading
 
 FACTORY_SALT = "BQ5hoXV9"
 FACTORY_PASSWORD = "admin"  # noqa: S105 (the documented factory default)
@@ -20,6 +16,27 @@ DEFAULT_NTP = (
     "0.asia.pool.ntp.org",
     "0.pool.ntp.org",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The miner right now, as physics.py computes it from the state and the clock."""
+
+    btminer_up: bool
+    hashing: bool
+    uptime_s: int
+    elapsed_s: int  # btminer run time
+    warm: float  # 0 (cold start) .. 1 (warmed up)
+    power_w: int
+    hashrate_ths: float
+    freq_mhz: int
+    env_temp: float
+    board_temp: float  # average board (outlet) temperature
+    chip_temp: float  # average chip temperature
+    liquid_temp: float
+    fan_rpm: int
+    psu_fan_rpm: int
+    load: float  # power relative to the normal-mode power
 
 
 @dataclass(slots=True)

@@ -123,7 +123,7 @@ def test_addresses_in_code_resolve() -> None:
         addresses = [m.group(0) for m in REPO_URL.finditer(source.read_text(encoding="utf-8"))]
         checked += len(addresses)
         assert problems(source, addresses) == [], source
-    assert checked >= 3  # repairs.py and the two blueprints
+    assert checked >= 3  # issues.py and the two blueprints
 
 
 def test_readme_is_short() -> None:

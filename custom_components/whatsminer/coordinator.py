@@ -46,8 +46,8 @@ from .const import (
     MAX_BACKOFF_S,
     PROFILE_REFRESH_POLLS,
 )
+from .issues import async_write_failed
 from .profile import MinerProfile, ProfileStore, hardware_version
-from .repairs import async_write_failed
 
 type WhatsMinerConfigEntry = ConfigEntry[WhatsMinerCoordinator]
 
@@ -338,5 +338,5 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
                 await self.miner.verify_password()
             except (WriteApiDisabledError, TokenLimitError, PermissionDeniedError) as err:
                 LOGGER.debug("Could not check the password of %s: %s", self.miner.host, err)
-                async_write_failed(self, err)  # tell the owner (repairs.py)
+                async_write_failed(self, err)  # tell the owner (issues.py)
         self._password_checked = True

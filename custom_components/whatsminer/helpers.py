@@ -36,7 +36,7 @@ from .api.errors import (
 from .api.miner import Miner
 from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
-from .repairs import async_write_failed, async_write_succeeded
+from .issues import async_write_failed, async_write_succeeded
 
 
 def _raise(key: str, err: Exception, **placeholders: str) -> NoReturn:
