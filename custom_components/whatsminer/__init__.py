@@ -121,9 +121,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> None:
-    """Forget the removed miner's stored profile."""
+    """Forget the removed miner's stored profile (or the power manager's histories)."""
     from .profile import async_get_profiles  # noqa: PLC0415
 
+    if _is_power_manager(entry):
+        from .manager import setup as manager_setup  # noqa: PLC0415
+
+        await manager_setup.async_remove_entry(hass, entry)  # type: ignore[arg-type]
+        return
     (await async_get_profiles(hass)).async_remove(entry.entry_id)
 
 

@@ -72,7 +72,8 @@ async def test_power_manager_flow_errors_then_entry(
 async def test_power_manager_options(
     hass: HomeAssistant, miner_entries: list[MockConfigEntry]
 ) -> None:
-    """Everything can be changed after setup; the manager reloads with it."""
+    """Everything can be changed after setup, the hashprice sensor too; the manager reloads
+    with it."""
     entry = await setup_manager(hass, miner_entries[:1])
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM and result["step_id"] == "manager"
@@ -89,6 +90,9 @@ async def test_power_manager_options(
         "ride_through_wh": 10,
         "interval": 15,
         "manual_hold_minutes": 10,
+        "price_sensor": "sensor.price",
+        "hashprice_entity": "sensor.hashprice",
+        "break_even_margin": 10,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**options, "miners": []}
@@ -102,3 +106,5 @@ async def test_power_manager_options(
     assert manager.limits.min_run_s == 1200 and manager.limits.max_restart_writes_per_hour == 2
     assert manager.limits.max_starts_per_day == 4 and manager.limits.ride_through_wh == 10
     assert len(manager.loaded_miners()) == 3
+    assert manager.problems["hashprice"] == "unavailable"  # no such sensor yet
+    assert hass.states.get("sensor.power_manager_estimated_profit_per_day") is not None

@@ -24,6 +24,10 @@ The rules, in the order they are applied:
    stops respect a minimum run time, a minimum stop time and that hourly limit.
 4. The budget above the running miners' minima goes, in efficiency order, to each running
    miner up to its full power, in watts: the power targets are fine-grained.
+5. With a hashprice (profit.py), a miner whose break-even electricity price is below the
+   price now does not start, and stops once its minimum run time and the hourly limit
+   allow; until then it runs at its minimum. The least efficient has the lowest break-even
+   price, so it is the first to stop as the price rises.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class Reason(StrEnum):
     DAILY_START_LIMIT = "daily_start_limit"  # would start, but has started enough in 24 h
     RIDE_THROUGH = "ride_through"  # below the minima, riding through on the import allowance
     START_DELAY = "start_delay"  # the budget holds it, waiting for the start delay
+    ABOVE_BREAK_EVEN = "above_break_even"  # the price is above this miner's break-even
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,6 +103,7 @@ class MinerInput:
     last_stop: float | None = None
     restart_writes: tuple[float, ...] = ()  # times of restart-causing writes
     starts: tuple[float, ...] = ()  # times of the manager's starts of this miner
+    pays: bool = True  # False: the electricity price is above its break-even price
 
     def writes_last_hour(self, now: float) -> int:
         """Restart-causing writes within the hour before `now`."""
@@ -216,6 +222,19 @@ class _Decision:
     def floor(self) -> float:
         return sum(m.floor_w for m in self.running)
 
+    def unprofitable(self) -> None:
+        """Stop the running miners above their break-even price where the limits allow;
+        the others of them run at their minimum."""
+        for miner in [m for m in self.running if not m.pays]:
+            why = _may_stop(miner, self.limits, self.now) if miner.can_switch else None
+            if miner.can_switch and why is None:
+                self.plans[miner.key] = MinerPlan(
+                    key=miner.key, action=Action.STOP, reason=Reason.ABOVE_BREAK_EVEN
+                )
+                self.running.remove(miner)
+            else:
+                self.reasons[miner.key] = why or Reason.ABOVE_BREAK_EVEN
+
     def stops(self, dip: Dip | None) -> Dip | None:
         """Ride through a dip below the running miners' minima, or stop what no longer fits."""
         short_w = self.floor - self.budget
@@ -285,7 +304,7 @@ class _Decision:
         allocated = 0.0
         for miner in efficiency_order(self.running):
             target = miner.floor_w
-            if miner.can_target and extra > 0:
+            if miner.can_target and miner.pays and extra > 0:
                 more = min(extra, miner.full_power_w - miner.floor_w)
                 target += more
                 extra -= more
@@ -331,8 +350,12 @@ def allocate(
     decision = _Decision(
         budget=budget, limits=limits, now=now, plans=plans, running=[m for m in order if m.mining]
     )
+    decision.unprofitable()
     dip = decision.stops(dip)
-    holding = decision.starts([m for m in order if not m.mining], held or {})
+    for miner in order:
+        if not (miner.mining or miner.pays):
+            plans[miner.key] = _idle(miner, Reason.ABOVE_BREAK_EVEN)
+    holding = decision.starts([m for m in order if not m.mining and m.pays], held or {})
     allocated = decision.powers()
     return Plan(
         budget_w=budget,

@@ -11,6 +11,8 @@ CONF_RESERVE: Final = "reserve"  # W kept free of mining
 CONF_PRICE_SENSOR: Final = "price_sensor"
 CONF_PRICE_STOP_ABOVE: Final = "price_stop_above"
 CONF_PRICE_FULL_BELOW: Final = "price_full_below"
+CONF_HASHPRICE_ENTITY: Final = "hashprice_entity"  # currency per TH/s per day
+CONF_BREAK_EVEN_MARGIN: Final = "break_even_margin"  # runs only this % below break-even
 CONF_TEMPERATURE_SENSOR: Final = "temperature_sensor"  # heating: creates the climate entity
 CONF_CHIP_TEMP_MAX: Final = "chip_temp_max"
 CONF_MIN_RUN: Final = "min_run_minutes"
@@ -23,6 +25,7 @@ CONF_INTERVAL: Final = "interval"  # seconds between decisions
 CONF_MANUAL_HOLD: Final = "manual_hold_minutes"
 
 DEFAULT_RESERVE_W: Final = 50
+DEFAULT_BREAK_EVEN_MARGIN_PCT: Final = 0
 DEFAULT_CHIP_TEMP_MAX_C: Final = 95
 DEFAULT_MIN_RUN_MIN: Final = 10
 DEFAULT_MIN_STOP_MIN: Final = 10

@@ -9,6 +9,10 @@ A miner whose entities someone else commands (a service call on its mining switc
 its power settings) is in manual control for `manual_hold` minutes: left alone, and the
 budget goes to the others. A bad input (unknown, unavailable, not a number, another unit)
 keeps the last budget and raises a repair issue until it is good again.
+
+With a hashprice sensor (profit.py) each miner runs only while the electricity price is below
+its break-even price; an unusable hashprice raises a repair issue, and the manager runs the
+miners as without one meanwhile. Start times and the like survive restarts (history.py).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+import math
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -52,7 +57,9 @@ from ..power_target import PowerTargetController, controller_for
 from .allocation import DAY_S, HOUR_S, Action, Limits, MinerInput, Plan, allocate
 from .budget import BudgetInputs, BudgetReason, SurplusSign, compute_budget
 from .const import (
+    CONF_BREAK_EVEN_MARGIN,
     CONF_CHIP_TEMP_MAX,
+    CONF_HASHPRICE_ENTITY,
     CONF_INTERVAL,
     CONF_MANUAL_HOLD,
     CONF_MAX_RESTARTS,
@@ -70,6 +77,7 @@ from .const import (
     CONF_SURPLUS_SIGN,
     CONF_TEMPERATURE_SENSOR,
     DECISIONS_KEPT,
+    DEFAULT_BREAK_EVEN_MARGIN_PCT,
     DEFAULT_CHIP_TEMP_MAX_C,
     DEFAULT_INTERVAL_S,
     DEFAULT_MANUAL_HOLD_MIN,
@@ -84,11 +92,16 @@ from .const import (
     HEAT_MIN_INTERVAL_S,
     MAX_BUDGET_W,
 )
+from .history import HistoryStore, MinerHistory
 from .pi import PiController
 from .power import efficiency
+from .profit import Market, market, profit_per_day
 
 POWER_UNITS = {"W": 1.0, "kW": 1000.0, "MW": 1_000_000.0}
 ISSUE_BAD_INPUT = "manager_bad_input"
+ISSUE_BAD_HASHPRICE = "manager_bad_hashprice"
+# A measured efficiency this far from the stored one is saved (else with the next start).
+EFFICIENCY_SAVE_SHARE = 0.05
 # Power target writes smaller than this (W, or 1 % of the miner's full power) are skipped.
 DEADBAND_W = 20.0
 # Entities of a miner whose service calls mean someone else is in control.
@@ -121,6 +134,16 @@ class MinerRecord:
     starts: int = 0
     stops: int = 0
     efficiency_j_th: float | None = None
+
+    def history(self) -> MinerHistory:
+        """What survives a restart."""
+        return MinerHistory(
+            last_start=self.last_start,
+            last_stop=self.last_stop,
+            restart_writes=tuple(self.restart_writes),
+            start_times=tuple(self.start_times),
+            efficiency_j_th=self.efficiency_j_th,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +183,13 @@ class PowerManager:
         self.budget_reason: BudgetReason = BudgetReason.BUDGET
         self.decisions: deque[dict[str, Any]] = deque(maxlen=DECISIONS_KEPT)
         self.records: dict[str, MinerRecord] = {}
+        self.history = HistoryStore(hass, entry.entry_id)
+        self._stored: dict[str, MinerHistory] = {}  # loaded, for miners not seen yet
+        self.market: Market | None = None  # hashprice and price, when both are usable
+        self.currency: str | None = hass.config.currency
+        self.revenue_per_day: float | None = None
+        self.cost_per_day: float | None = None
+        self._price_unit: str | None = None  # of the last good price reading
         self.problems: dict[str, str] = {}  # input role -> problem
         self._last_good: dict[str, float] = {}
         self._draw_at_reading: float | None = None  # the managed draw when the meter read
@@ -201,7 +231,12 @@ class PowerManager:
         """Follow the inputs and decide every interval."""
         watched = [
             entity
-            for key in (CONF_SURPLUS_SENSOR, CONF_PRICE_SENSOR, CONF_TEMPERATURE_SENSOR)
+            for key in (
+                CONF_SURPLUS_SENSOR,
+                CONF_PRICE_SENSOR,
+                CONF_HASHPRICE_ENTITY,
+                CONF_TEMPERATURE_SENSOR,
+            )
             if (entity := self.config.get(key))
         ]
         if watched:
@@ -211,6 +246,7 @@ class PowerManager:
         interval = timedelta(seconds=self.config.get(CONF_INTERVAL, DEFAULT_INTERVAL_S))
         self._unsubs.append(async_track_time_interval(self.hass, self._async_tick, interval))
         self._unsubs.append(self.hass.bus.async_listen(EVENT_CALL_SERVICE, self._async_service))
+        self._stored = await self.history.async_load(dt_util.utcnow().timestamp())
         for managed in self.loaded_miners():
             self._record(managed)
         await self.async_evaluate()
@@ -323,6 +359,11 @@ class PowerManager:
         if record is None:
             name = managed.coordinator.config_entry.title
             record = self.records[managed.key] = MinerRecord(name=name)
+            if (stored := self._stored.pop(managed.key, None)) is not None:
+                record.last_start, record.last_stop = stored.last_start, stored.last_stop
+                record.restart_writes = list(stored.restart_writes)
+                record.start_times = list(stored.start_times)
+                record.efficiency_j_th = stored.efficiency_j_th
 
             @callback
             def polled() -> None:
@@ -387,7 +428,14 @@ class PowerManager:
         self._raise_problem(role, entity_id, problem or "unavailable", state.state if state else "")
         return self._last_good.get(role)
 
-    def _raise_problem(self, role: str, entity_id: str, problem: str, state: str) -> None:
+    def _raise_problem(
+        self,
+        role: str,
+        entity_id: str,
+        problem: str,
+        state: str,
+        translation_key: str = ISSUE_BAD_INPUT,
+    ) -> None:
         if self.problems.get(role) == problem:
             return
         self.problems[role] = problem
@@ -398,7 +446,7 @@ class PowerManager:
             f"{ISSUE_BAD_INPUT}_{self.entry.entry_id}_{role}",
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_BAD_INPUT,
+            translation_key=translation_key,
             translation_placeholders={
                 "name": self.entry.title,
                 "entity": entity_id,
@@ -412,6 +460,83 @@ class PowerManager:
             ir.async_delete_issue(
                 self.hass, DOMAIN, f"{ISSUE_BAD_INPUT}_{self.entry.entry_id}_{role}"
             )
+
+    def _read_market(self, price: float | None) -> Market | None:
+        """The hashprice and the price in one currency; None without a hashprice sensor, or
+        (with a repair issue) while it cannot be used: the miners then run as without one."""
+        entity_id = self.config.get(CONF_HASHPRICE_ENTITY)
+        if not entity_id:
+            return None
+        price_entity = self.config.get(CONF_PRICE_SENSOR)
+        price_state = self.hass.states.get(price_entity) if price_entity else None
+        if price_state is not None and "price" not in self.problems:
+            self._price_unit = price_state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        state = self.hass.states.get(entity_id)
+        found: Market | str = "unavailable"
+        if state is not None and state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            try:
+                value = float(state.state)
+            except ValueError:
+                value = math.nan
+            found = (
+                market(
+                    value,
+                    state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+                    price,
+                    self._price_unit,
+                    margin_pct=float(
+                        self.config.get(CONF_BREAK_EVEN_MARGIN, DEFAULT_BREAK_EVEN_MARGIN_PCT)
+                    ),
+                    default_currency=self.hass.config.currency,
+                )
+                if math.isfinite(value)
+                else "not_numeric"
+            )
+        if isinstance(found, Market):
+            self._clear_problem("hashprice")
+            self.currency = found.currency
+            return found
+        state_text = state.state if state else ""
+        self._raise_problem("hashprice", entity_id, found, state_text, ISSUE_BAD_HASHPRICE)
+        return None
+
+    def _estimate_profit(self, miners: list[Managed]) -> None:
+        """Revenue and electricity cost per day of the miners mining now."""
+        self.revenue_per_day = self.cost_per_day = None
+        if self.market is None or self.market.price_per_kwh is None:
+            return
+        revenue = cost = 0.0
+        for managed in miners:
+            snapshot = cast(MinerSnapshot | None, managed.coordinator.data)
+            if snapshot is None or not snapshot.mining:
+                continue
+            summary = snapshot.summary
+            earned, spent = profit_per_day(
+                self.market.hashprice_per_th_day,
+                self.market.price_per_kwh,
+                summary.power_w or 0.0,
+                summary.hashrate_ths or 0.0,
+            )
+            revenue, cost = revenue + earned, cost + spent
+        self.revenue_per_day, self.cost_per_day = revenue, cost
+
+    def break_even(self, key: str) -> float | None:
+        """A miner's break-even electricity price (per kWh) at the hashprice now."""
+        record = self.records.get(key)
+        if self.market is None or record is None:
+            return None
+        return self.market.break_even(record.efficiency_j_th)
+
+    @callback
+    def _save(self) -> None:
+        """Save the miners' histories a little later."""
+        self.history.async_delay_save(self._histories)
+
+    def _histories(self) -> dict[str, MinerHistory]:
+        return {
+            **self._stored,  # miners not loaded now keep theirs
+            **{key: record.history() for key, record in self.records.items()},
+        }
 
     # Deciding
 
@@ -430,7 +555,10 @@ class PowerManager:
                 and low is not None
             )
             if snapshot is not None and snapshot.mining and (eff := efficiency(snapshot)):
+                known = record.efficiency_j_th
                 record.efficiency_j_th = eff
+                if known is None or abs(eff - known) > EFFICIENCY_SAVE_SHARE * known:
+                    self._save()
             record.restart_writes = [t for t in record.restart_writes if now - t < HOUR_S]
             record.start_times = [t for t in record.start_times if now - t < DAY_S]
             inputs.append(
@@ -449,6 +577,7 @@ class PowerManager:
                     last_stop=record.last_stop,
                     restart_writes=tuple(record.restart_writes),
                     starts=tuple(record.start_times),
+                    pays=self.market.pays(record.efficiency_j_th) if self.market else True,
                 )
             )
         return inputs
@@ -503,11 +632,12 @@ class PowerManager:
         self._last_run = now
         self._note_reading()
         miners = self.loaded_miners()
+        price = self._read("price", self.config.get(CONF_PRICE_SENSOR), power=False)
+        self.market = self._read_market(price)
         inputs = self._inputs(miners, now)
         full_w = sum(i.full_power_w for i in inputs if i.available and not i.manual)
         self.heat_limit_w = self._heat_limit(miners, full_w, now)
         surplus = self._read("surplus", self.config.get(CONF_SURPLUS_SENSOR), power=True)
-        price = self._read("price", self.config.get(CONF_PRICE_SENSOR), power=False)
         surplus_problem = "surplus" in self.problems
         sign = SurplusSign(self.config.get(CONF_SURPLUS_SIGN, SurplusSign.EXPORT_POSITIVE))
         draw = self._draw_at_reading
@@ -531,6 +661,7 @@ class PowerManager:
             budget = self.budget_w  # hold the last budget while the input is bad
         self.budget_w, self.budget_reason = budget, reason
         notes: list[str] = [f"{role}: {problem}" for role, problem in self.problems.items()]
+        self._estimate_profit(miners)
         if not self.managed:
             self._remember(now, None, ["hands_off", *notes])
             return
@@ -574,6 +705,7 @@ class PowerManager:
             else:
                 record.last_stop, record.stops = now, record.stops + 1
                 record.commanded_w = 0.0
+            self._save()
 
             async def apply() -> None:
                 await async_miner_action(coordinator, lambda miner: miner.set_mining(on))
@@ -633,6 +765,7 @@ class PowerManager:
                 "efficiency_j_th": (
                     round(record.efficiency_j_th, 1) if record.efficiency_j_th else None
                 ),
+                "break_even_price": self.break_even(key),
                 "starts": record.starts,
                 "stops": record.stops,
             }
@@ -648,6 +781,14 @@ class PowerManager:
             "budget_reason": str(self.budget_reason),
             "heat_limit_w": self.heat_limit_w,
             "problems": dict(self.problems),
+            "market": None
+            if self.market is None
+            else {
+                "hashprice_per_th_day": self.market.hashprice_per_th_day,
+                "price_per_kwh": self.market.price_per_kwh,
+                "currency": self.market.currency,
+                "margin_pct": self.market.margin_pct,
+            },
             "miners": self.miner_attributes(),
             "decisions": list(self.decisions),
         }

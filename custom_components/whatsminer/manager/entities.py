@@ -23,13 +23,14 @@ from homeassistant.components.sensor import (
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import ATTR_TEMPERATURE, UnitOfPower, UnitOfTemperature
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from ..const import DOMAIN, MANUFACTURER
-from .const import MAX_BUDGET_W
+from .const import CONF_HASHPRICE_ENTITY, MAX_BUDGET_W
 from .core import PowerManager
 from .setup import PowerManagerConfigEntry
 
@@ -171,6 +172,98 @@ class ManagerSensor(ManagerEntity, SensorEntity):
         return None
 
 
+class ProfitSensor(ManagerEntity, SensorEntity):
+    """What the miners mining now earn a day less their electricity, at the prices now."""
+
+    _attr_suggested_display_precision = 2
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        revenue, cost = self.manager.revenue_per_day, self.manager.cost_per_day
+        return None if revenue is None or cost is None else round(revenue - cost, 4)
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        return f"{self.manager.currency}/d" if self.manager.currency else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        market = self.manager.market
+        return {
+            "revenue_per_day": self.manager.revenue_per_day,
+            "cost_per_day": self.manager.cost_per_day,
+            "hashprice_per_th_day": market.hashprice_per_th_day if market else None,
+            "price_per_kwh": market.price_per_kwh if market else None,
+            "problem": self.manager.problems.get("hashprice"),
+        }
+
+
+class BreakEvenSensor(ManagerEntity, SensorEntity):
+    """One miner's break-even electricity price: above it, mining it costs more than it
+    earns."""
+
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, manager: PowerManager, device_id: str, miner: str) -> None:
+        """One sensor per managed miner, named after it."""
+        description = SensorEntityDescription(
+            key=f"break_even_{device_id}", translation_key="manager_break_even"
+        )
+        super().__init__(manager, description)
+        self._device_id = device_id
+        self._attr_translation_placeholders = {"miner": miner}
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        price = self.manager.break_even(self._device_id)
+        return None if price is None else round(price, 5)
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        return f"{self.manager.currency}/kWh" if self.manager.currency else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        record = self.manager.records.get(self._device_id)
+        market, price = self.manager.market, self.manager.break_even(self._device_id)
+        return {
+            "efficiency_j_th": record.efficiency_j_th if record else None,
+            "runs_below": None
+            if market is None or price is None
+            else round(price * (1.0 - market.margin_pct / 100.0), 5),
+            "problem": self.manager.problems.get("hashprice"),
+        }
+
+
+def miner_names(hass: HomeAssistant, manager: PowerManager) -> dict[str, str]:
+    """The configured miners that still exist, by device id: their entries' titles."""
+    devices = dr.async_get(hass)
+    names: dict[str, str] = {}
+    for device_id in manager.miner_device_ids():
+        device = devices.async_get(device_id)
+        if device is None:
+            continue
+        entry = hass.config_entries.async_get_entry(device.config_entry_id or "")
+        names[device_id] = entry.title if entry else device.name_by_user or device.name or ""
+    return names
+
+
+def _remove_stale(hass: HomeAssistant, entry: PowerManagerConfigEntry, kept: set[str]) -> None:
+    """Profit sensors of a hashprice no longer configured, or of miners no longer managed."""
+    registry = er.async_get(hass)
+    prefix = f"{entry.entry_id}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        key = entity.unique_id.removeprefix(prefix)
+        if (key == "profit" or key.startswith("break_even_")) and entity.unique_id not in kept:
+            registry.async_remove(entity.entity_id)
+
+
 class HeatingClimate(ManagerEntity, ClimateEntity, RestoreEntity):
     """Holds a temperature at its target by moving the manager's budget (PI loop)."""
 
@@ -275,8 +368,19 @@ async def async_setup_sensor(
     entry: PowerManagerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Budget, allocated, unused and running."""
-    async_add_entities(ManagerSensor(entry.runtime_data, d) for d in SENSORS)
+    """Budget, allocated, unused and running; with a hashprice, the profit per day and each
+    miner's break-even price."""
+    manager = entry.runtime_data
+    entities: list[SensorEntity] = [ManagerSensor(manager, d) for d in SENSORS]
+    if manager.config.get(CONF_HASHPRICE_ENTITY):
+        profit = SensorEntityDescription(key="profit", translation_key="manager_profit")
+        entities.append(ProfitSensor(manager, profit))
+        entities.extend(
+            BreakEvenSensor(manager, device_id, name)
+            for device_id, name in miner_names(hass, manager).items()
+        )
+    _remove_stale(hass, entry, {e.unique_id for e in entities if e.unique_id})
+    async_add_entities(entities)
 
 
 async def async_setup_climate(

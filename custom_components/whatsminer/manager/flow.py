@@ -31,7 +31,9 @@ import probatio as vol
 from ..const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_POWER_MANAGER, MANUFACTURER
 from .budget import SurplusSign
 from .const import (
+    CONF_BREAK_EVEN_MARGIN,
     CONF_CHIP_TEMP_MAX,
+    CONF_HASHPRICE_ENTITY,
     CONF_INTERVAL,
     CONF_MANUAL_HOLD,
     CONF_MAX_RESTARTS,
@@ -48,6 +50,7 @@ from .const import (
     CONF_SURPLUS_SENSOR,
     CONF_SURPLUS_SIGN,
     CONF_TEMPERATURE_SENSOR,
+    DEFAULT_BREAK_EVEN_MARGIN_PCT,
     DEFAULT_CHIP_TEMP_MAX_C,
     DEFAULT_INTERVAL_S,
     DEFAULT_MANUAL_HOLD_MIN,
@@ -112,6 +115,12 @@ def _schema(*, options: bool) -> vol.Schema:
             vol.Optional(CONF_PRICE_SENSOR): EntitySelector(EntitySelectorConfig(domain="sensor")),
             vol.Optional(CONF_PRICE_STOP_ABOVE): _number(-1000, 1000, fine=True),
             vol.Optional(CONF_PRICE_FULL_BELOW): _number(-1000, 1000, fine=True),
+            vol.Optional(CONF_HASHPRICE_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain=["sensor", "input_number", "number"])
+            ),
+            vol.Required(CONF_BREAK_EVEN_MARGIN, default=DEFAULT_BREAK_EVEN_MARGIN_PCT): _number(
+                0, 90, "%", fine=True
+            ),
             vol.Optional(CONF_TEMPERATURE_SENSOR): EntitySelector(
                 EntitySelectorConfig(domain="sensor", device_class="temperature")
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
+from . import history
 from .const import HEATING_PLATFORMS, MANAGER_PLATFORMS
 from .core import PowerManager
 
@@ -28,5 +29,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowerManagerConfigEntry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PowerManagerConfigEntry) -> bool:
-    """Stop deciding; the miners keep their last state."""
-    return await hass.config_entries.async_unload_platforms(entry, platforms(entry))
+    """Stop deciding and write the miners' histories; the miners keep their last state."""
+    if not await hass.config_entries.async_unload_platforms(entry, platforms(entry)):
+        return False
+    manager = entry.runtime_data
+    manager.async_stop()
+    await manager.history.async_flush()
+    return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PowerManagerConfigEntry) -> None:
+    """Delete the removed manager's stored histories."""
+    await history.async_remove(hass, entry.entry_id)
