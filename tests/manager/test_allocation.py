@@ -238,3 +238,40 @@ def test_large_deficit_overrides_the_minimum_run_time_not_the_write_limit() -> N
     assert allocate(0, [fresh], limits, NOW).by_key()["a"].action is Action.STOP
     busy = miner("a", 25.0, mining=True, restart_writes=(NOW - 10,) * 4)
     assert allocate(0, [busy], limits, NOW).by_key()["a"].reason is Reason.RESTART_LIMIT
+
+
+def test_above_break_even_stops_and_stays_stopped() -> None:
+    """A miner that no longer pays stops (its budget goes to the others) and a stopped one
+    does not start, however large the budget."""
+    ms = [
+        miner("good", 25.0, mining=True),
+        miner("bad", 40.0, mining=True, pays=False),
+        miner("worse", 50.0, pays=False),
+    ]
+    plan = allocate(9000, ms, LIMITS, NOW)
+    assert actions(plan) == {
+        "good": (Action.RUN, 3000.0),
+        "bad": (Action.STOP, 0.0),
+        "worse": (Action.IDLE, 0.0),
+    }
+    assert {m.key: m.reason for m in plan.miners}["worse"] is Reason.ABOVE_BREAK_EVEN
+    assert plan.by_key()["bad"].reason is Reason.ABOVE_BREAK_EVEN
+
+
+def test_above_break_even_waits_for_the_limits_at_its_minimum() -> None:
+    """Within its minimum run time, or without a mining switch, a miner that no longer pays
+    runs at its minimum; the rest of the budget goes to the others."""
+    ms = [
+        miner("good", 25.0, mining=True),
+        miner("young", 40.0, mining=True, pays=False, last_start=NOW - 60),
+        miner("fixed", 45.0, mining=True, pays=False, can_switch=False),
+    ]
+    plan = allocate(9000, ms, LIMITS, NOW)
+    assert actions(plan) == {
+        "good": (Action.RUN, 3000.0),
+        "young": (Action.RUN, 1500.0),
+        "fixed": (Action.RUN, 1500.0),
+    }
+    reasons = {m.key: m.reason for m in plan.miners}
+    assert reasons["young"] is Reason.MIN_RUN_TIME
+    assert reasons["fixed"] is Reason.ABOVE_BREAK_EVEN

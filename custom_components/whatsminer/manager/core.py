@@ -428,22 +428,21 @@ class PowerManager:
         self._raise_problem(role, entity_id, problem or "unavailable", state.state if state else "")
         return self._last_good.get(role)
 
-    def _raise_problem(
-        self,
-        role: str,
-        entity_id: str,
-        problem: str,
-        state: str,
-        translation_key: str = ISSUE_BAD_INPUT,
-    ) -> None:
+    def _issue(self, role: str) -> tuple[str, str]:
+        """The repair issue of an input: its translation key and id."""
+        key = ISSUE_BAD_HASHPRICE if role == "hashprice" else ISSUE_BAD_INPUT
+        return key, f"{key}_{self.entry.entry_id}_{role}"
+
+    def _raise_problem(self, role: str, entity_id: str, problem: str, state: str) -> None:
         if self.problems.get(role) == problem:
             return
         self.problems[role] = problem
         LOGGER.warning("Power manager input %s (%s): %s (%s)", role, entity_id, problem, state)
+        translation_key, issue_id = self._issue(role)
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            f"{ISSUE_BAD_INPUT}_{self.entry.entry_id}_{role}",
+            issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=translation_key,
@@ -457,9 +456,7 @@ class PowerManager:
 
     def _clear_problem(self, role: str) -> None:
         if self.problems.pop(role, None) is not None:
-            ir.async_delete_issue(
-                self.hass, DOMAIN, f"{ISSUE_BAD_INPUT}_{self.entry.entry_id}_{role}"
-            )
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue(role)[1])
 
     def _read_market(self, price: float | None) -> Market | None:
         """The hashprice and the price in one currency; None without a hashprice sensor, or
@@ -496,8 +493,7 @@ class PowerManager:
             self._clear_problem("hashprice")
             self.currency = found.currency
             return found
-        state_text = state.state if state else ""
-        self._raise_problem("hashprice", entity_id, found, state_text, ISSUE_BAD_HASHPRICE)
+        self._raise_problem("hashprice", entity_id, found, state.state if state else "")
         return None
 
     def _estimate_profit(self, miners: list[Managed]) -> None:
