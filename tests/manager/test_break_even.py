@@ -209,11 +209,15 @@ async def test_hashprice_without_price_only_shows_break_even(
     profit is unknown. Taking the hashprice out removes its sensors."""
     hass.states.async_set(HASHPRICE, "0.0001", PER_TH_DAY)  # would stop every miner
     entry = await setup_manager(hass, miner_entries[2:], **QUICK, hashprice_entity=HASHPRICE)
+    options = {**entry.options, "miners": [*entry.options["miners"], "gone"]}
+    hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_reload(entry.entry_id)
     await _set_budget(hass, 20_000)
     await let_time_pass(hass, freezer, 30, miners)
     assert miners[2].state.mining
     assert _break_even(hass, "m56s_hydro") > 0
     assert hass.states.get(PROFIT).state == "unknown"
+    assert len(_break_even_sensors(hass)) == 1  # none for a device that is gone
     options = {k: v for k, v in entry.options.items() if k != "hashprice_entity"}
     hass.config_entries.async_update_entry(entry, options=options)
     await hass.config_entries.async_reload(entry.entry_id)
@@ -221,3 +225,8 @@ async def test_hashprice_without_price_only_shows_break_even(
     registry = er.async_get(hass)
     assert registry.async_get(PROFIT) is None
     assert registry.async_get("sensor.power_manager_m56s_hydro_break_even_price") is None
+    assert _break_even_sensors(hass) == []
+
+
+def _break_even_sensors(hass: HomeAssistant) -> list[str]:
+    return [e for e in hass.states.async_entity_ids("sensor") if e.endswith("break_even_price")]

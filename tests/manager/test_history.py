@@ -70,8 +70,7 @@ async def test_a_new_home_assistant_reads_the_stored_history(
 ) -> None:
     """What an earlier Home Assistant stored: a start 25 hours ago no longer counts, one ten
     minutes ago does (so one more start uses up the two a day); the last start and the
-    writes of the last hour are known again. Histories of miners not managed now are
-    kept."""
+    writes of the last hour are known again. A miner no longer managed is forgotten."""
     now = dt_util.utcnow().timestamp()
     hydro_device = device_id(hass, miner_entries[2])
     entry = MockConfigEntry(
@@ -94,7 +93,7 @@ async def test_a_new_home_assistant_reads_the_stored_history(
                     "restart_writes": [now - 2 * HOUR, now - 600],
                     "efficiency_j_th": 27.0,
                 },
-                "gone": {"start_times": [now - 60]},  # a miner no longer managed
+                "gone": {"start_times": [now - 60]},  # no longer managed
             }
         },
     }
@@ -111,7 +110,7 @@ async def test_a_new_home_assistant_reads_the_stored_history(
     assert not miners[2].state.mining
     assert _actions(manager)["m56s_hydro"] == ("idle", "daily_start_limit")
     await hass.config_entries.async_unload(entry.entry_id)
-    assert "gone" in hass_storage[key]["data"]["miners"]
+    assert list(hass_storage[key]["data"]["miners"]) == [hydro_device]
 
 
 async def test_efficiency_of_a_stopped_miner_survives(

@@ -529,8 +529,10 @@ class PowerManager:
         self.history.async_delay_save(self._histories)
 
     def _histories(self) -> dict[str, MinerHistory]:
+        configured = set(self.miner_device_ids())
         return {
-            **self._stored,  # miners not loaded now keep theirs
+            # Configured miners that are not loaded now keep theirs; others are forgotten.
+            **{key: h for key, h in self._stored.items() if key in configured},
             **{key: record.history() for key, record in self.records.items()},
         }
 
