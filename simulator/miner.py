@@ -179,11 +179,15 @@ class SimulatedMiner:
             s.fw_ver = v3_firmware(s.fw_ver)
         self.reboot()
 
-    def raise_error(self, code: int) -> None:
+    def raise_error(self, code: int, reason: str | None = None) -> None:
+        """Report `code` from now on; v3 sends `reason` with it (else "error <code>")."""
         self.state.error_codes[code] = self.now()
+        if reason is not None:
+            self.state.error_reasons[code] = reason
 
     def clear_errors(self) -> None:
         self.state.error_codes.clear()
+        self.state.error_reasons.clear()
 
     def reading(self) -> Reading:
         return compute(self.state, self.profile, self.timing, self.now())

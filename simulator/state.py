@@ -144,6 +144,7 @@ class MinerState:
     salt: str = FACTORY_SALT
     api_enabled: bool = True
     error_codes: dict[int, float] = field(default_factory=dict)  # code -> raised at
+    error_reasons: dict[int, str] = field(default_factory=dict)  # code -> v3 reason text
     customer_msg: dict[str, str] = field(default_factory=dict)
     # firmware generation: API v3 firmware serves 4433 and the reduced v2 API on 4028
     v3: bool = False

@@ -70,6 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
 
     from .const import LOGGER  # noqa: PLC0415
     from .coordinator import WhatsMinerCoordinator  # noqa: PLC0415
+    from .error_repairs import async_setup_error_repairs  # noqa: PLC0415
     from .profile import async_get_profiles  # noqa: PLC0415
     from .repairs import async_setup_repairs  # noqa: PLC0415
 
@@ -93,6 +94,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
         coordinator.async_start_from_profile()
     entry.runtime_data = coordinator
     async_setup_repairs(entry)
+    async_setup_error_repairs(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

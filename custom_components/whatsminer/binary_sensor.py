@@ -19,7 +19,7 @@ from .api.miner import Control
 from .api.models import MinerSnapshot
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity, shown_by_control
-from .sensor import error_codes
+from .miner_errors import error_codes
 
 PARALLEL_UPDATES = 0
 

@@ -37,11 +37,12 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .api.miner import Capabilities, Control
-from .api.models import Board, ErrorCode, MinerSnapshot, PowerMode
+from .api.models import Board, MinerSnapshot, PowerMode
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .entity import WhatsMinerEntity, shown_by_control
 from .manager import entities as manager_entities
 from .manager.flow import is_power_manager
+from .miner_errors import error_codes, errors_attributes, latest_error, latest_error_attributes
 
 PARALLEL_UPDATES = 0
 
@@ -51,21 +52,6 @@ RPM = "rpm"
 
 # The energy sensor integrates power only between two successful polls at most this far apart.
 MAX_ENERGY_GAP = timedelta(minutes=5)
-
-
-def error_codes(snapshot: MinerSnapshot) -> tuple[ErrorCode, ...]:
-    """The errors the miner reports, from get_error_code or (old firmware) summary."""
-    return snapshot.error_codes or snapshot.summary.error_codes or ()
-
-
-def latest_error(snapshot: MinerSnapshot) -> ErrorCode | None:
-    """The most recently raised error (the last one when times are unknown)."""
-    if not (errors := error_codes(snapshot)):
-        return None
-    dated = [error for error in errors if error.reported_at is not None]
-    if dated:
-        return max(dated, key=lambda error: error.reported_at or datetime.min)
-    return errors[-1]
 
 
 def _latest_error_time(snapshot: MinerSnapshot) -> datetime | None:
@@ -124,7 +110,7 @@ class WhatsMinerSensorEntityDescription(SensorEntityDescription):
     reading: str | None = None
     exists_fn: Callable[[Capabilities], bool] = lambda _: True
     shown_by: Control | None = None
-    attributes_fn: Callable[[MinerSnapshot], dict[str, StateType]] | None = None
+    attributes_fn: Callable[[MinerSnapshot], dict[str, Any] | None] | None = None
 
     def exists(self, capabilities: Capabilities) -> bool:
         """Whether this miner has the sensor."""
@@ -396,12 +382,14 @@ SENSORS: tuple[WhatsMinerSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: len(error_codes(s)),
+        attributes_fn=errors_attributes,
     ),
     WhatsMinerSensorEntityDescription(
         key="latest_error",
         translation_key="latest_error",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_latest_error_code,
+        attributes_fn=latest_error_attributes,
     ),
     WhatsMinerSensorEntityDescription(
         key="latest_error_time",
@@ -563,13 +551,13 @@ class WhatsMinerSensor(WhatsMinerEntity, SensorEntity):
         return self.entity_description.value_fn(snapshot)
 
     @property
-    def extra_state_attributes(self) -> dict[str, StateType] | None:
-        """Details of the value (the whole pool URL)."""
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details of the value (the whole pool URL, error codes in words)."""
         if (snapshot := self.snapshot) is None:
             return None
         return self._attributes(snapshot)
 
-    def _attributes(self, snapshot: MinerSnapshot) -> dict[str, StateType] | None:
+    def _attributes(self, snapshot: MinerSnapshot) -> dict[str, Any] | None:
         attributes_fn = self.entity_description.attributes_fn
         return None if attributes_fn is None else attributes_fn(snapshot)
 

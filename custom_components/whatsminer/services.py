@@ -29,6 +29,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerCoordinator
 from .firmware import installer_for
 from .helpers import async_miner_action, coordinator_for_device
+from .miner_errors import described
 
 MAX_POOLS = 3
 PRE_POWER_ON_MESSAGES = ("wait for adjust temp", "adjust complete", "adjust continue")
@@ -275,7 +276,7 @@ async def _get_error_codes(
     )
     return {
         "error_codes": [
-            {"code": code.code, "reported_at": _iso(code.reported_at)} for code in codes
+            {**described(code), "reported_at": _iso(code.reported_at)} for code in codes
         ]
     }
 

@@ -128,7 +128,11 @@ def _power(ctx: ReadContext) -> Json:
 
 def error_codes(ctx: ReadContext) -> list[Json]:
     codes = sorted(ctx.state.error_codes.items(), key=lambda item: item[1])
-    return [{str(code): timestamp(at), "reason": f"error {code}"} for code, at in codes]
+    reasons = ctx.state.error_reasons
+    return [
+        {str(code): timestamp(at), "reason": reasons.get(code, f"error {code}")}
+        for code, at in codes
+    ]
 
 
 DEVICE_PARTS: dict[str, Callable[[ReadContext], Any]] = {

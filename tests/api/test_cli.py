@@ -52,14 +52,20 @@ async def test_poll_json(miner: FakeMiner, capsys: pytest.CaptureFixture[str]) -
     assert data["model"] == "M30S+VE40"
     assert data["mac"] == "C6:07:20:00:1E:C2"
     assert data["summary"]["power_w"] == 3593
-    assert data["error_codes"][0] == {"code": 218, "reported_at": "2024-06-15T10:30:00"}
+    assert data["error_codes"][0] == {
+        "code": 218, "reported_at": "2024-06-15T10:30:00", "reason": None,
+    }  # fmt: skip
     assert "raw" not in data
 
 
 async def test_poll_text(miner: FakeMiner, capsys: pytest.CaptureFixture[str]) -> None:
     assert await run(_args(miner, "poll")) == 0
     out = capsys.readouterr().out
-    assert "M30S+VE40" in out and "218, 110" in out
+    assert "M30S+VE40" in out
+    assert (
+        "218 Input voltage below 230 V: no high power mode (psu, warning); "
+        "110 Intake fan speed not detected (fan, critical)"
+    ) in out
 
 
 async def test_errors_are_one_line(miner: FakeMiner, capsys: pytest.CaptureFixture[str]) -> None:

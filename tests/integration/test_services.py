@@ -272,11 +272,14 @@ async def test_set_customer_message(
 async def test_get_error_codes(
     hass: HomeAssistant, miner: SimulatedMiner, init_integration: MockConfigEntry
 ) -> None:
-    """The miner's error codes come back as response data."""
+    """The miner's error codes come back as response data, in words."""
     miner.raise_error(110)
     response = await _call(hass, init_integration, "get_error_codes", response=True)
-    assert [error["code"] for error in response["error_codes"]] == [110]
-    assert response["error_codes"][0]["reported_at"] is not None
+    [error] = response["error_codes"]
+    assert (error["code"], error["meaning"], error["part"], error["severity"]) == (
+        110, "Intake fan speed not detected", "fan", "critical",
+    )  # fmt: skip
+    assert error["reported_at"] is not None
 
 
 async def test_unknown_device(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

@@ -280,3 +280,11 @@ async def test_read_params_are_checked(v3miner: SimulatedMiner) -> None:
     v3miner.raise_error(531)
     errors = (await read(v3miner.v3_port, "get.device.info", "error-code"))["msg"]["error-code"]
     assert list(errors[0]) == ["531", "reason"]
+    v3miner.raise_error(264, "Power xfer error. code: 0xffffffffc0000000")
+    errors = (await read(v3miner.v3_port, "get.device.info", "error-code"))["msg"]["error-code"]
+    assert [error["reason"] for error in errors] == [
+        "error 531",
+        "Power xfer error. code: 0xffffffffc0000000",
+    ]
+    v3miner.clear_errors()
+    assert v3miner.state.error_reasons == {}

@@ -29,9 +29,10 @@ import sys
 from typing import Any
 
 from .auto import AutoMiner, detect
+from .errorcodes import describe
 from .errors import WhatsMinerError, WhatsMinerValidationError
 from .miner import DEFAULT_PASSWORDS, DEFAULT_V2_PORT, DEFAULT_V3_PORT, Miner
-from .models import ApiVersion, MinerSnapshot
+from .models import ApiVersion, ErrorCode, MinerSnapshot
 from .v2.miner import V2Miner
 from .v3.miner import V3Miner
 
@@ -82,6 +83,11 @@ def snapshot_dict(snapshot: MinerSnapshot) -> dict[str, Any]:
     return data
 
 
+def _error(error: ErrorCode) -> str:
+    found = describe(error.code, error.reason)
+    return f"{error.code} {found.meaning} ({found.part}, {found.severity})"
+
+
 def _describe(snapshot: MinerSnapshot) -> str:
     summary = snapshot.summary
     pool = snapshot.active_pool
@@ -94,7 +100,7 @@ def _describe(snapshot: MinerSnapshot) -> str:
         f"hashrate:   {summary.hashrate_ths} TH/s  power: {summary.power_w} W",
         f"temp:       {summary.temperature_c} C  fans: {summary.fan_in_rpm}/{summary.fan_out_rpm}",
         f"pool:       {pool.url if pool else '-'}",
-        f"errors:     {', '.join(str(e.code) for e in snapshot.error_codes) or '-'}",
+        f"errors:     {'; '.join(_error(e) for e in snapshot.error_codes) or '-'}",
     ]
     return "\n".join(lines)
 

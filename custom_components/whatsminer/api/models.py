@@ -61,10 +61,11 @@ class SyslogProto(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ErrorCode:
-    """One error the miner reports, with the time it was raised when known."""
+    """One error the miner reports, with the time it was raised and its reason when known."""
 
     code: int
     reported_at: datetime | None = None  # naive, in the miner's local time
+    reason: str | None = None  # the miner's own words (v3 API 3.0.1+ "reason")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -60,7 +60,9 @@ def test_device_info_m50_capture() -> None:
     assert psu.output_voltage_v == pytest.approx(12.22)
     assert (psu.fan_rpm, psu.temperature_c, psu.name, psu.vendor) == (4992, 79, "P221B", "7")
     assert info.error_codes == (
-        ErrorCode(code=531, reported_at=datetime(2025, 3, 12, 14, 52, 35)),
+        ErrorCode(
+            code=531, reported_at=datetime(2025, 3, 12, 14, 52, 35), reason="Slot1 not found."
+        ),
         ErrorCode(code=264, reported_at=datetime(2026, 5, 23, 9, 19, 10)),
     )
     assert info.power_limit_set_w is None and info.hash_percent is None

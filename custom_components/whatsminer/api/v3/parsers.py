@@ -339,9 +339,10 @@ def parse_error_codes(value: Any) -> tuple[ErrorCode, ...]:
     items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
     for item in items:
         if isinstance(item, dict):
+            reason = text(item.get("reason"))
             for key, when in item.items():
                 if (code := integer(key)) is not None and isinstance(key, str) and key.isdigit():
-                    codes.append(ErrorCode(code=code, reported_at=_time(when)))
+                    codes.append(ErrorCode(code=code, reported_at=_time(when), reason=reason))
         elif not isinstance(item, bool) and (code := integer(item)) is not None:
             codes.append(ErrorCode(code=code))
     return tuple(codes)
