@@ -71,6 +71,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
     from .const import LOGGER  # noqa: PLC0415
     from .coordinator import WhatsMinerCoordinator  # noqa: PLC0415
     from .error_repairs import async_setup_error_repairs  # noqa: PLC0415
+    from .hold import async_setup_hold  # noqa: PLC0415
     from .profile import async_get_profiles  # noqa: PLC0415
     from .repairs import async_setup_repairs  # noqa: PLC0415
 
@@ -95,6 +96,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -
     entry.runtime_data = coordinator
     async_setup_repairs(entry)
     async_setup_error_repairs(entry)
+    async_setup_hold(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -123,7 +125,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> None:
-    """Forget the removed miner's stored profile (or the power manager's histories)."""
+    """Forget the removed miner's stored profile and its stop and start reports (or the
+    power manager's histories)."""
+    from .hold import async_remove_hold  # noqa: PLC0415
     from .profile import async_get_profiles  # noqa: PLC0415
 
     if _is_power_manager(entry):
@@ -132,6 +136,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) 
         await manager_setup.async_remove_entry(hass, entry)  # type: ignore[arg-type]
         return
     (await async_get_profiles(hass)).async_remove(entry.entry_id)
+    async_remove_hold(hass, entry.entry_id)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:

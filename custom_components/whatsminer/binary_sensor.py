@@ -1,4 +1,4 @@
-"""WhatsMiner binary sensors: mining, problem, pool connected."""
+"""WhatsMiner binary sensors: mining, problem, pool connected, stop and start (hold.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.miner import Control
 from .api.models import MinerSnapshot
 from .coordinator import WhatsMinerConfigEntry
-from .entity import WhatsMinerEntity, shown_by_control
+from .entity import WhatsMinerEntity, has_control, shown_by_control
+from .hold import StopStartSensor
 from .miner_errors import error_codes
 
 PARALLEL_UPDATES = 0
@@ -63,10 +64,13 @@ async def async_setup_entry(
 ) -> None:
     """Set up the binary sensors of one miner."""
     coordinator = entry.runtime_data
-    async_add_entities(
+    entities: list[WhatsMinerEntity] = [
         WhatsMinerBinarySensor(coordinator, shown_by_control(coordinator, d, d.shown_by))
         for d in BINARY_SENSORS
-    )
+    ]
+    if has_control(coordinator, Control.MINING):
+        entities.append(StopStartSensor(coordinator))  # whether starts and stops hold
+    async_add_entities(entities)
 
 
 class WhatsMinerBinarySensor(WhatsMinerEntity, BinarySensorEntity):

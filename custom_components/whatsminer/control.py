@@ -57,6 +57,12 @@ class WhatsMinerControlDescription[T](EntityDescription):
     reading: str | None = None
     restarts_mining: bool = False
     exists_fn: Callable[[Capabilities], bool] = lambda _: True
+    # Sends the write (`set_fn` bound to the value) and the value itself its own way rather
+    # than through the action helper alone (mining: hold.py watches that it holds).
+    write_fn: (
+        Callable[[WhatsMinerCoordinator, Callable[[Miner], Awaitable[Any]], T], Awaitable[None]]
+        | None
+    ) = None
 
     @property
     def command(self) -> Control:
@@ -166,10 +172,14 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
         """Write `value` now, or hold it back when it would restart the miner too soon."""
 
         async def apply() -> None:
+            def action(miner: Miner) -> Awaitable[Any]:
+                return self._control.set_fn(miner, value)
+
             try:
-                await async_miner_action(
-                    self.coordinator, lambda miner: self._control.set_fn(miner, value)
-                )
+                if (write := self._control.write_fn) is not None:
+                    await write(self.coordinator, action, value)
+                else:
+                    await async_miner_action(self.coordinator, action)
             finally:
                 self.async_remove_if_unsupported(self._command)
             self._last_set = value

@@ -112,6 +112,7 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         self._profile_due = True  # work out capabilities and profile at the next poll
         self._profile_age = 0  # polls since they were worked out
         self._waiting_for_start: CALLBACK_TYPE | None = None
+        self._write_listeners: list[CALLBACK_TYPE] = []
         super().__init__(
             hass,
             LOGGER,
@@ -150,6 +151,14 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         self.miner.invalidate_cache()
         self._capabilities = None
         self._profile_due = True
+        for listener in tuple(self._write_listeners):
+            listener()
+
+    @callback
+    def async_add_write_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` after every write that reached the miner (or may have)."""
+        self._write_listeners.append(listener)
+        return lambda: self._write_listeners.remove(listener)
 
     @property
     def api(self) -> ApiVersion:

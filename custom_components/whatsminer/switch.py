@@ -12,6 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
+from .hold import async_watched_write
 from .manager import entities as manager_entities
 from .manager.flow import is_power_manager
 
@@ -31,6 +32,7 @@ SWITCHES: tuple[WhatsMinerSwitchEntityDescription, ...] = (
         translation_key="mining",
         value_fn=lambda snapshot: snapshot.mining,
         set_fn=lambda miner, on: miner.set_mining(on),
+        write_fn=async_watched_write,  # the polls then tell whether it holds
     ),
     WhatsMinerSwitchEntityDescription(
         key="fast_boot",

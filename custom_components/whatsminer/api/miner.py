@@ -40,6 +40,9 @@ DEFAULT_V3_PORT = 4433
 DEFAULT_PASSWORDS: dict[ApiVersion, str] = {ApiVersion.V2: "admin", ApiVersion.V3: "super"}
 ACCOUNTS: dict[ApiVersion, str] = {ApiVersion.V2: "admin", ApiVersion.V3: "super"}
 
+# The command name of a refused `set_mining_alternative` (no second route on this miner).
+ALTERNATIVE_MINING = "mining (other route)"
+
 # progress(bytes_done, total_bytes)
 ProgressCallback = Callable[[int, int], None]
 
@@ -259,6 +262,12 @@ class Miner(ABC):
 
     async def set_mining(self, on: bool) -> None:
         raise self._unsupported(Control.MINING)
+
+    async def set_mining_alternative(self, on: bool) -> None:
+        """Start or stop by another route than `set_mining` takes, for the one retry after a
+        start or stop that did not hold (the polls showed it). The backend decides what the
+        route is; UnsupportedCommandError (nothing sent) when this miner has none."""
+        raise UnsupportedCommandError(ALTERNATIVE_MINING)
 
     async def set_mining_at_boot(self, on: bool) -> None:
         raise self._unsupported(Control.MINING_AT_BOOT)

@@ -3,7 +3,8 @@
 Every `interval` seconds, and soon after an input changes, it reads the budget sources, asks
 the pure allocation (allocation.py) who runs at what power, and carries that out through the
 miners' own power target controllers and the restart coalescer, i.e. through
-`helpers.async_miner_action`. It knows miners only by their coordinators and capabilities.
+`helpers.async_miner_action` (starts and stops through `hold.async_set_mining`, which checks
+that they hold). It knows miners only by their coordinators and capabilities.
 
 A miner whose entities someone else commands (a service call on its mining switch or one of
 its power settings) is in manual control for `manual_hold` minutes: left alone, and the
@@ -52,7 +53,7 @@ from ..api.models import MinerSnapshot
 from ..coalesce import coalescer_for
 from ..const import DOMAIN, LOGGER
 from ..coordinator import WhatsMinerCoordinator
-from ..helpers import async_miner_action
+from ..hold import async_set_mining
 from ..power_target import PowerTargetController, controller_for
 from .allocation import DAY_S, HOUR_S, Action, Limits, MinerInput, Plan, allocate
 from .budget import BudgetInputs, BudgetReason, SurplusSign, compute_budget
@@ -706,7 +707,7 @@ class PowerManager:
             self._save()
 
             async def apply() -> None:
-                await async_miner_action(coordinator, lambda miner: miner.set_mining(on))
+                await async_set_mining(coordinator, on)  # watched: hold.py
 
             await coalescer.async_submit("mining", on, apply)
             if on and coalescer.pending("mining") is not None:
