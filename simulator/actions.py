@@ -16,6 +16,7 @@ from .state import (
     MinerState,
     Network,
     PowerRamp,
+    Quirk,
     Reading,
     Timing,
 )
@@ -27,6 +28,8 @@ class Control(Protocol):
     state: MinerState
     profile: Profile
     timing: Timing
+    faults: Faults
+    counters: Counters
 
     def now(self) -> float: ...
     def reading(self) -> Reading: ...
@@ -38,22 +41,42 @@ class Control(Protocol):
 class Host(Control, Protocol):
     """The miner as either port's server sees it."""
 
-    faults: Faults
-    counters: Counters
-
     def context(self) -> ReadContext: ...
     def install_firmware(self, image: bytes) -> None: ...
 
 
-def stop_mining(m: Control, reason: str) -> None:
+def stop_mining(m: Control, reason: str, *, v2: bool) -> None:
+    """Stop hashing (v2 `power_off`, v3 `set.miner.service stop`). With a quirk of stops that
+    do not hold, btminer starts again by itself `Timing.self_restart_s` later."""
+    catch_up(m)
     s = m.state
     if s.mining:
         s.mining = False
         s.mineroff_reason = reason
         s.mineroff_at = s.stopped_at = m.now()
+        s.self_start_at = None
+        quirks = m.faults.quirks
+        if Quirk.STOP_RESTARTS in quirks or (v2 and s.v3 and Quirk.V2_STOP_RESTARTS in quirks):
+            s.self_start_at = s.stopped_at + m.timing.self_restart_s
+
+
+def catch_up(m: Control) -> None:
+    """Carry out what came due while nothing was asked (nothing ticks): a stop that did not
+    hold ends when its time comes, as if btminer had restarted then."""
+    s = m.state
+    if s.self_start_at is None or m.now() < s.self_start_at:
+        return
+    at, s.self_start_at = s.self_start_at, None
+    if s.mining:
+        return
+    s.mining, s.mineroff_reason = True, ""
+    m.restart_btminer()  # a new run: fast boot and a saved target apply, the percentage not
+    s.hashing_since, s.btminer_start_at = at, at + m.timing.btminer_restart_s  # when it was due
+    m.counters.self_restarts += 1
 
 
 def start_mining(m: Control) -> None:
+    catch_up(m)
     s = m.state
     if not s.mining:
         s.mining = True

@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 import random
 from typing import Any
 
-from . import crypto
+from . import actions, crypto
 from .blobs import next_firmware
 from .clock import SimClock
 from .context import ReadContext
@@ -75,6 +75,7 @@ class SimulatedMiner:
         self.state.reading = self.reading
         nul = profile.legacy if trailing_nul is None else trailing_nul
         self.faults = Faults(quirks={Quirk.TRAILING_NUL} if nul else set())
+        self.faults.quirks |= profile.quirks
         self.faults.on_change = self._sync_listener
         self.counters = Counters()
         self._running = False
@@ -190,6 +191,7 @@ class SimulatedMiner:
         self.state.error_reasons.clear()
 
     def reading(self) -> Reading:
+        actions.catch_up(self)
         return compute(self.state, self.profile, self.timing, self.now())
 
     # ---- connections ---------------------------------------------------------------
@@ -212,6 +214,7 @@ class SimulatedMiner:
                 self._tasks.discard(task)
 
     def context(self) -> ReadContext:
+        actions.catch_up(self)
         now = self.now()
         fw = V3_FIRMWARE if self.faults.v3_only else self.state.fw_ver
         reading = compute(self.state, self.profile, self.timing, now)

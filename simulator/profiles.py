@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .state import Quirk
+
 LEGACY_MISSING = frozenset(
     {
         "get_error_code",
@@ -73,6 +75,7 @@ class Profile:
     v3: bool = False  # ships with API v3 firmware (4433 plus the reduced v2 API on 4028)
     v3_api: str = "3.0.2"  # get.device.info system.api once on v3 firmware
     hash_board: str = ""  # get.device.info miner.hash-board
+    quirks: frozenset[str] = frozenset()  # Quirk names this firmware always shows
 
 
 V3_COMPAT_API = "2.2.2"  # api_ver of the reduced v2 API on v3 firmware (spec 6.3)
@@ -236,6 +239,29 @@ PROFILES: dict[str, Profile] = {
             v3=True,
             v3_api="3.0.5",
             hash_board="L10",
+        ),
+        Profile(
+            name="m64_hydro",  # the firmware of the report in spec v3 4.4.1: v2 stops do not hold
+            model="M64_VL20",
+            boards=4,
+            fans=0,
+            chips_per_board=204,
+            freq_mhz=490,
+            factory_ghs=356_000,
+            power_w={"low": 6400, "normal": 7500, "high": 8800},
+            max_power_limit_w=9000,
+            fw_ver="20250409.15.REL",
+            api_ver=V3_COMPAT_API,
+            description="",
+            platform="H616",
+            chip="KAAP310-2502 BINVLC-199002B",
+            psu={**_P566, "serial_no": "2F250400318"},
+            env_temp_c=35.0,
+            hydro=True,
+            efficiency_exp=0.8,
+            v3=True,
+            hash_board="L20",
+            quirks=frozenset({Quirk.V2_STOP_RESTARTS}),
         ),
         Profile(
             name="m66s_immersion",

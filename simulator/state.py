@@ -157,6 +157,7 @@ class MinerState:
     time_randomized: tuple[int, int] = (0, 0)
     report_gap_s: int = 0
     preheat_started_at: float | None = None
+    self_start_at: float | None = None  # a stop that does not hold: btminer restarts then
     reboot_until: float = 0.0  # the control board is down (port closed) until then
     noise: bool = True  # False: readings are exact, handy for assertions
     reading: Callable[[], Reading] | None = field(default=None, repr=False, compare=False)
@@ -199,6 +200,10 @@ class Quirk(StrEnum):
     POWER_LIMIT_GARBAGE = "power_limit_garbage"  # power-limit-set "4294967295"
     NEGATIVE_FACTORY_HASH = "negative_factory_hash"  # factory-hash -0.001 per board
     MISSPELLED_KEYS = "misspelled_keys"  # environment-tempurature, board-tempurature
+    # Stops that do not hold (spec v3 4.4.1, 6.3: v2 power_off on an M64 with 20250409.15.REL):
+    # hashing stops, then btminer restarts by itself Timing.self_restart_s later.
+    V2_STOP_RESTARTS = "v2_stop_restarts"  # a v2 power_off on v3 firmware (v2 writes apply)
+    STOP_RESTARTS = "stop_restarts"  # every stop: v2 power_off and v3 set.miner.service stop
 
 
 @dataclass(slots=True, kw_only=True)
@@ -234,6 +239,7 @@ class Counters:
     tokens_issued: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    self_restarts: int = 0  # stops that did not hold (btminer started again by itself)
 
 
 @dataclass(slots=True)
@@ -251,3 +257,4 @@ class Timing:
     token_lifetime_s: float = 1800.0
     log_delay_s: float = 0.01
     v3_idle_timeout_s: float = 300.0  # real seconds without a frame before 4433 hangs up
+    self_restart_s: float = 90.0  # a stop that does not hold: hashing again this much later

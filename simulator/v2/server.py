@@ -162,11 +162,16 @@ class V2Server:
             return Answer(plain.text, key) if plain.text != SOCKET_FAILED else plain
         if self.miner.faults.v3_only:
             return self._sealed(key, self._error(132, "API command ERROR"))
-        if self.miner.state.v3 and cmd in WRITES:  # v3 firmware: accepted, but does not hold
+        if self.miner.state.v3 and cmd in WRITES and not self._v2_stop_applies(cmd):
+            # v3 firmware: accepted, but changes nothing
             return self._sealed(
                 key, flat(131, OK_MSG, self.miner.now(), self.miner.profile.description)
             )
         return self._write(cmd, req, key)
+
+    def _v2_stop_applies(self, cmd: str) -> bool:
+        """v3 firmware with the quirk of the M64 report: a v2 power_off stops, for a while."""
+        return cmd == "power_off" and Quirk.V2_STOP_RESTARTS in self.miner.faults.quirks
 
     def _write(self, cmd: str, req: Json, key: bytes) -> Answer:
         now = self.miner.now()

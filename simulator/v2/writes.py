@@ -98,7 +98,7 @@ def restart_btminer(m: Control, req: Json) -> Msg:
 def power_off(m: Control, req: Json) -> Msg:
     if "respbefore" in req:
         boolean_text(req, "respbefore")
-    actions.stop_mining(m, "by whatsminer api")
+    actions.stop_mining(m, "by whatsminer api", v2=True)
     return None
 
 

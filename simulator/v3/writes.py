@@ -59,7 +59,7 @@ def _ipv4(value: str) -> bool:
 def service(m: Control, call: Call) -> None:
     action = choice(call.param, "start", "stop", "restart", "enable", "disable")
     if action == "stop":
-        actions.stop_mining(m, "by api v3")
+        actions.stop_mining(m, "by api v3", v2=False)
     elif action == "start":
         actions.start_mining(m)
     elif action == "restart":
