@@ -19,6 +19,7 @@ import time
 from .errors import (
     MinerProcessDownError,
     NotAWhatsMinerError,
+    UnsupportedCommandError,
     UnsupportedFirmwareError,
     WhatsMinerApiError,
     WhatsMinerConnectionError,
@@ -27,6 +28,7 @@ from .errors import (
     WhatsMinerTimeoutError,
 )
 from .miner import (
+    ALTERNATIVE_MINING,
     DEFAULT_V2_PORT,
     DEFAULT_V3_PORT,
     Capabilities,
@@ -388,7 +390,40 @@ class AutoMiner(Miner):
     # ---- controls: each goes to the backend once ------------------------------------------
 
     async def set_mining(self, on: bool) -> None:
+        """Firmware of the API v3 era starts and stops through API v3 only: spoken to over
+        v2 (4433 did not answer when it was detected), it asks 4433 first; when that still
+        does not answer, the v2 backend refuses unsent. Never a v2 `power_off` there: on an
+        M64 with 20250409.15.REL it did not hold (spec v3 4.4.1, 6.3)."""
+        await self.ready()
+        if self._v3_era():
+            await self._to_v3()
         await self._write(lambda m: m.set_mining(on))
+
+    async def set_mining_alternative(self, on: bool) -> None:
+        """The other route, for one retry: API v3's `set.miner.service` on a miner spoken to
+        over v2 whose 4433 answers as v3 (early v3 firmware that detection missed). None on
+        v3: its firmware is never started or stopped over v2; none on pure v2 firmware."""
+        await self.ready()
+        if not await self._to_v3():
+            raise UnsupportedCommandError(ALTERNATIVE_MINING)
+        await self._write(lambda m: m.set_mining(on))
+
+    def _v3_era(self) -> bool:
+        """On v2, with firmware of the API v3 era (as the polls or the detection read it)."""
+        if self.api is not ApiVersion.V2:
+            return False
+        firmware = self._firmware or (self._detection.firmware if self._detection else None)
+        return Version(fw_ver=firmware).v3_only
+
+    async def _to_v3(self) -> bool:
+        """On v2: switch to API v3 when 4433 answers as v3 (one connection). True if it did."""
+        if self.api is not ApiVersion.V2:
+            return False
+        probe = await _probe_v3(self._host, self._v3_port, self._probe_timeout)
+        if probe.detection is None:
+            return False
+        await self._use(probe.detection)
+        return True
 
     async def set_mining_at_boot(self, on: bool) -> None:
         await self._write(lambda m: m.set_mining_at_boot(on))
