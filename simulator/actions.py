@@ -50,13 +50,15 @@ def stop_mining(m: Control, reason: str, *, v2: bool) -> None:
     do not hold, btminer starts again by itself `Timing.self_restart_s` later."""
     catch_up(m)
     s = m.state
+    quirks = m.faults.quirks
+    restarts = Quirk.STOP_RESTARTS in quirks or (v2 and s.v3 and Quirk.V2_STOP_RESTARTS in quirks)
+    if not restarts:
+        s.self_start_at = None  # a stop that holds, also over one that would not have
     if s.mining:
         s.mining = False
         s.mineroff_reason = reason
         s.mineroff_at = s.stopped_at = m.now()
-        s.self_start_at = None
-        quirks = m.faults.quirks
-        if Quirk.STOP_RESTARTS in quirks or (v2 and s.v3 and Quirk.V2_STOP_RESTARTS in quirks):
+        if restarts:
             s.self_start_at = s.stopped_at + m.timing.self_restart_s
 
 

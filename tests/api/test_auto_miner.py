@@ -256,6 +256,76 @@ async def test_set_password_passes_through(socket_enabled: None) -> None:
         assert unset.password is None
 
 
+# ---- starts and stops: API v3 on v3 firmware, and the other route ------------------------
+
+
+async def test_stop_on_v3_era_firmware_remembered_as_v2_goes_through_v3(
+    socket_enabled: None,
+) -> None:
+    """Never a v2 power_off on v3 firmware (spec v3 4.4.1): 4433 is asked first."""
+    async with _sim("v3", profile="m64_hydro") as sim:
+        miner = sim.miners[0]
+        auto = _auto(miner, api=ApiVersion.V2)
+        assert (await auto.poll()).api is ApiVersion.V2
+        await auto.set_mining(False)
+        assert auto.api is ApiVersion.V3
+        assert miner.counters.commands["set.miner.service"] == 1
+        assert miner.counters.commands["power_off"] == 0
+        assert not miner.state.mining
+        await auto.close()
+
+
+async def test_stop_on_v3_era_firmware_with_4433_down_is_refused_unsent(
+    socket_enabled: None,
+) -> None:
+    async with _sim("v3", profile="m64_hydro") as sim:
+        miner = sim.miners[0]
+        auto = _auto(miner, api=ApiVersion.V2)
+        await auto.poll()
+        miner.state.v3 = False  # 4433 closed (its API restarting, say); 4028 still v3-era
+        miner.faults.on_change()
+        with pytest.raises(errors.UnsupportedFirmwareError):
+            await auto.set_mining(False)
+        assert miner.counters.commands["power_off"] == 0 and miner.state.mining
+
+
+async def test_alternative_route_is_v3_for_early_v3_firmware_spoken_to_over_v2(
+    socket_enabled: None,
+) -> None:
+    """v3 firmware with a date before the v3 era (spec v3 6.2.3), remembered as v2: the stop
+    goes out as v2 power_off, which does not hold; the other route is set.miner.service."""
+    async with _sim("v3", profile="m64_hydro") as sim:
+        miner = sim.miners[0]
+        miner.state.fw_ver = "20241011.12.Rel.LC"
+        auto = _auto(miner, api=ApiVersion.V2)
+        await auto.poll()
+        await auto.set_mining(False)
+        assert miner.counters.commands["power_off"] == 1 and auto.api is ApiVersion.V2
+        await auto.set_mining_alternative(False)
+        assert auto.api is ApiVersion.V3
+        assert miner.counters.commands["set.miner.service"] == 1
+        sim.clock.advance(miner.timing.self_restart_s + 60)
+        assert miner.state.hashrate == 0 and miner.counters.self_restarts == 0  # it holds
+        await auto.close()
+
+
+@pytest.mark.parametrize(("api", "profile"), [("v2", "m50_v2"), ("v3", "m60s")])
+async def test_no_alternative_route_on_pure_v2_or_on_v3(
+    socket_enabled: None, api: str, profile: str
+) -> None:
+    async with _sim(api, profile=profile) as sim:
+        miner = sim.miners[0]
+        auto = _auto(miner)
+        await auto.poll()
+        before = sum(miner.counters.commands.values())
+        with pytest.raises(errors.UnsupportedCommandError) as caught:
+            await auto.set_mining_alternative(False)
+        assert caught.value.sent is False
+        assert sum(miner.counters.commands.values()) == before  # nothing sent
+        assert miner.state.mining
+        await auto.close()
+
+
 # ---- delegation, against a mock backend -------------------------------------------------
 
 POOL = PoolConfig(url="stratum+tcp://pool.example:3333", worker="me.1")
@@ -329,6 +399,7 @@ def _mocked() -> _Mocked:
 
 def test_every_public_method_is_covered() -> None:
     skip = {"poll", "set_password", "invalidate_cache", "close", "adopt", "update_firmware"}
+    skip.add("set_mining_alternative")  # the AutoMiner's own route (tests above)
     public = {
         name
         for name in dir(Miner)

@@ -45,6 +45,12 @@ async def test_default_controls_refuse_unsent(
     assert caught.value.sent is False
 
 
+async def test_no_alternative_mining_route_by_default() -> None:
+    with pytest.raises(UnsupportedCommandError) as caught:
+        await _Bare().set_mining_alternative(False)
+    assert caught.value.sent is False
+
+
 async def test_update_firmware_and_hooks_default() -> None:
     bare = _Bare()
     with pytest.raises(UnsupportedCommandError):
