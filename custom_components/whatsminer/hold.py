@@ -343,7 +343,7 @@ def async_remove_hold(hass: HomeAssistant, entry_id: str) -> None:
 
 class StopStartSensor(WhatsMinerEntity, BinarySensorEntity):
     """On (problem) while a stop that did not hold, or a start that did not take, stands
-    reported; known also while the miner does not answer."""
+    reported; shown also while the miner does not answer."""
 
     _attr_device_class = BinarySensorDeviceClass.PROBLEM
     _attr_entity_category = EntityCategory.DIAGNOSTIC
@@ -361,7 +361,8 @@ class StopStartSensor(WhatsMinerEntity, BinarySensorEntity):
     @property
     @override
     def available(self) -> bool:
-        return True
+        # a standing report stays shown while the miner does not answer
+        return super().available or self._hold.problem is not None
 
     @property
     @override
