@@ -19,7 +19,7 @@ from .api.miner import Control
 from .api.models import MinerSnapshot
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity, has_control, shown_by_control
-from .hold import StopStartSensor
+from .hold import StopStartSensor, hold_for
 from .miner_errors import error_codes
 
 PARALLEL_UPDATES = 0
@@ -68,7 +68,7 @@ async def async_setup_entry(
         WhatsMinerBinarySensor(coordinator, shown_by_control(coordinator, d, d.shown_by))
         for d in BINARY_SENSORS
     ]
-    if has_control(coordinator, Control.MINING):
+    if has_control(coordinator, Control.MINING) or hold_for(coordinator).problem is not None:
         entities.append(StopStartSensor(coordinator))  # whether starts and stops hold
     async_add_entities(entities)
 

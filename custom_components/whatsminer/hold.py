@@ -191,16 +191,11 @@ class MiningHold:
         if not self._own_write and self._watch is not None and not self._watch.on:
             self._watch = None  # told something else since: hands off
 
-    async def async_write(self, action: Callable[[Miner], Awaitable[Any]]) -> None:
+    async def async_write(
+        self, coordinator: WhatsMinerCoordinator, action: Callable[[Miner], Awaitable[Any]]
+    ) -> None:
         """A start or stop through the action helper, which this watch does not take for
         someone else's write."""
-        coordinator = self._coordinator
-        if coordinator is None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="device_not_loaded",
-                translation_placeholders={"device_id": "", "title": self._entry.title},
-            )
         self._own_write = True
         try:
             await async_miner_action(coordinator, action)
@@ -250,23 +245,23 @@ class MiningHold:
                 self._entry.title,
                 "started again by itself" if watch.stopped else "did not stop",
             )
-            self._not_held(watch)
+            self._not_held(coordinator, watch)
 
     @callback
-    def _not_held(self, watch: _Watch) -> None:
+    def _not_held(self, coordinator: WhatsMinerCoordinator, watch: _Watch) -> None:
         if watch.retried:
             self._report(ISSUE_STOP_NOT_HELD)
             return
         watch.retried = True
         self._retrying = True
         self.hass.async_create_background_task(
-            self._async_retry(watch), f"{DOMAIN} second stop of {self._entry.title}"
+            self._async_retry(coordinator, watch), f"{DOMAIN} second stop of {self._entry.title}"
         )
 
-    async def _async_retry(self, watch: _Watch) -> None:
+    async def _async_retry(self, coordinator: WhatsMinerCoordinator, watch: _Watch) -> None:
         """Stop once more, by the other route; report when there is none or it fails."""
         try:
-            await self.async_write(lambda miner: miner.set_mining_alternative(False))
+            await self.async_write(coordinator, lambda miner: miner.set_mining_alternative(False))
         except HomeAssistantError as err:
             if err.translation_key != _OUTCOME_UNKNOWN:  # else the polls tell
                 if err.translation_key == _NO_ALTERNATIVE:
@@ -299,7 +294,7 @@ async def async_watched_write(
     """Send a start (`on`) or stop through the action helper, then watch that it holds."""
     hold = hold_for(coordinator)
     try:
-        await hold.async_write(action)
+        await hold.async_write(coordinator, action)
     except HomeAssistantError as err:
         if err.translation_key == _OUTCOME_UNKNOWN:
             hold.async_expect(on)  # maybe sent: the polls tell

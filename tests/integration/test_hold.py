@@ -9,7 +9,7 @@ from datetime import timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
+from homeassistant.const import ATTR_ENTITY_ID, CONF_PASSWORD, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer.const import CONF_API, DOMAIN, ENTRY_VERSION
 from custom_components.whatsminer.hold import START_TAKES, STOP_WATCH
-from simulator import Quirk, SimulatedMiner
+from simulator import Quirk, SimulatedMiner, actions
 from simulator.writes import WRITES
 
 from .conftest import entry_data
@@ -113,6 +113,22 @@ async def test_stop_that_restarts_is_sent_again_by_the_other_route(
     assert miner.counters.commands["power_off"] == 1  # never blindly again
     assert _problem(hass, entry) == (STATE_OFF, None)
     assert _issue(hass, entry, "stop_not_held") is None
+
+
+@pytest.mark.parametrize("profile", ["m64_hydro"])
+async def test_refused_second_stop_is_reported(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, miner: SimulatedMiner
+) -> None:
+    """The other route answers, but refuses the stop (its write switch is off): reported."""
+    miner.state.fw_ver = EARLY_V3_FIRMWARE
+    entry = await _set_up(hass, _entry(miner, "v2"))
+    await _switch(hass, entry, False)
+    miner.state.api_enabled = False  # switched off in WhatsMinerTool since
+    await _polls_for(hass, freezer, timedelta(minutes=3))
+    assert miner.counters.self_restarts == 1
+    assert miner.counters.commands["set.miner.service"] == 1  # sent once, refused
+    assert entry.data[CONF_PASSWORD] is None  # now on v3, whose account may not write
+    assert _problem(hass, entry) == (STATE_ON, "stop_not_held")  # shown all the same
 
 
 @pytest.mark.parametrize("profile", ["m64_hydro"])
@@ -255,6 +271,15 @@ async def test_start_that_does_not_take_is_reported_until_it_hashes(
     assert _problem(hass, entry) == (STATE_ON, "start_not_taken")
     assert miner.counters.commands["power_on"] == 1  # reported, not retried
 
+    actions.start_mining(miner)  # started from elsewhere (WhatsMinerTool, say)
+    await _polls_for(hass, freezer, timedelta(minutes=3))
+    assert miner.state.hashrate > 0
+    assert _problem(hass, entry) == (STATE_OFF, None)  # it hashes: the report goes
+
+    await _switch(hass, entry, False)
+    await _switch(hass, entry, True)
+    await _polls_for(hass, freezer, START_TAKES)
+    assert _problem(hass, entry) == (STATE_ON, "start_not_taken")
     monkeypatch.setitem(WRITES, "power_on", start)
     await _switch(hass, entry, True)
     await _polls_for(hass, freezer, timedelta(minutes=3))

@@ -69,6 +69,13 @@ async def test_a_start_before_the_restart_cancels_it(m64: SimulatedMiner) -> Non
     assert m64.counters.self_restarts == 0
 
 
+async def test_a_start_before_the_restart_keeps_it_mining(m64: SimulatedMiner) -> None:
+    await Session(m64.port, V3_PASSWORD).write("power_off", respbefore="true")
+    assert (await Client(m64.v3_port).write("set.miner.service", "start"))["code"] == 0
+    _after_restart(m64)
+    assert await _working(m64) == "true" and m64.counters.self_restarts == 0
+
+
 async def test_a_v3_stop_after_the_v2_one_holds(m64: SimulatedMiner) -> None:
     await Session(m64.port, V3_PASSWORD).write("power_off", respbefore="true")
     assert (await Client(m64.v3_port).write("set.miner.service", "stop"))["code"] == 0
