@@ -86,7 +86,7 @@ class _Watch:
 
     on: bool
     since: datetime
-    retried: bool = False  # a stop: the other route was tried (or may not be)
+    retried: bool = False  # a stop: its one retry is spent (or barred by a standing report)
     stopped: bool = False  # a stop: a poll showed the miner down
 
 
@@ -239,6 +239,8 @@ class MiningHold:
                 if watch.retried:
                     LOGGER.info("%s stays stopped after the second stop", self._entry.title)
                 self._resolved(ISSUE_STOP_NOT_HELD)
+        elif watch.stopped and age >= STOP_WATCH:
+            self._watch = None  # seen down, then no poll until after the watch: not judged
         elif watch.stopped or age >= STOP_TAKES:
             LOGGER.info(
                 "%s %s after a stop",

@@ -236,6 +236,24 @@ async def test_stop_of_unknown_outcome_is_judged_by_the_polls(
     assert _problem(hass, entry) == ((STATE_ON, "stop_not_held") if restarts else (STATE_OFF, None))
 
 
+async def test_no_answer_until_after_the_watch_is_not_judged(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, miner: SimulatedMiner
+) -> None:
+    """Stopped, then unreachable for the rest of the watch (its supply cut, say), and mining
+    when it answers again: nothing to tell about the stop."""
+    miner.faults.quirks.add(Quirk.STOP_RESTARTS)
+    entry = await _set_up(hass, _entry(miner))
+    await _switch(hass, entry, False)
+    await next_poll(hass, freezer)  # seen down
+    miner.faults.offline = True
+    await _polls_for(hass, freezer, STOP_WATCH)
+    miner.faults.offline = False
+    await _polls_for(hass, freezer, timedelta(minutes=20))  # back-off: a while to answer
+    assert entry.runtime_data.last_update_success and miner.state.hashrate > 0
+    assert miner.counters.commands["power_off"] == 1
+    assert _problem(hass, entry) == (STATE_OFF, None)
+
+
 async def test_another_write_ends_the_watch(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, miner: SimulatedMiner
 ) -> None:
