@@ -57,8 +57,8 @@ class WhatsMinerControlDescription[T](EntityDescription):
     reading: str | None = None
     restarts_mining: bool = False
     exists_fn: Callable[[Capabilities], bool] = lambda _: True
-    # Sends the write (`set_fn` bound to the value) and the value itself its own way rather
-    # than through the action helper alone (mining: hold.py watches that it holds).
+    # Sends the write its own way instead of through the action helper alone, given the
+    # coordinator, the write (`set_fn` with the value) and the value (mining: hold.py).
     write_fn: (
         Callable[[WhatsMinerCoordinator, Callable[[Miner], Awaitable[Any]], T], Awaitable[None]]
         | None
