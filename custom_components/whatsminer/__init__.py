@@ -136,7 +136,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) 
         await manager_setup.async_remove_entry(hass, entry)  # type: ignore[arg-type]
         return
     (await async_get_profiles(hass)).async_remove(entry.entry_id)
-    async_remove_hold(hass, entry.entry_id)
+    async_remove_hold(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> bool:

@@ -48,6 +48,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
 from .entity import WhatsMinerEntity
 from .helpers import async_miner_action
+from .issues import issue_id
 
 STOP_TAKES: Final = timedelta(seconds=60)  # power and hashrate down within this
 STOP_WATCH: Final = timedelta(minutes=10)  # and still down this long after the stop
@@ -102,7 +103,7 @@ class MiningHold:
         self._own_write = False
         self._retrying = False
         self._listeners: list[CALLBACK_TYPE] = []
-        self.issue_ids = {kind: f"{kind}_{entry.entry_id}" for kind in KINDS}
+        self.issue_ids = {kind: issue_id(kind, entry) for kind in KINDS}
 
     # ---- what the owner sees ---------------------------------------------------------
 
@@ -110,8 +111,8 @@ class MiningHold:
     def problem(self) -> str | None:
         """The reported failure (an issue kind) the owner has not acknowledged, if any."""
         registry = ir.async_get(self.hass)
-        for kind, issue_id in self.issue_ids.items():
-            issue = registry.async_get_issue(DOMAIN, issue_id)
+        for kind, known in self.issue_ids.items():
+            issue = registry.async_get_issue(DOMAIN, known)
             if issue is not None and issue.active and issue.dismissed_version is None:
                 return kind
         return None
@@ -135,15 +136,15 @@ class MiningHold:
     def _report(self, kind: str) -> None:
         self._watch = None
         registry = ir.async_get(self.hass)
-        issue_id = self.issue_ids[kind]
-        if (old := registry.async_get_issue(DOMAIN, issue_id)) and old.dismissed_version:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)  # acknowledged: show it anew
+        reported = self.issue_ids[kind]
+        if (old := registry.async_get_issue(DOMAIN, reported)) and old.dismissed_version:
+            ir.async_delete_issue(self.hass, DOMAIN, reported)  # acknowledged: show it anew
         what = "does not stay stopped" if kind == ISSUE_STOP_NOT_HELD else "does not start"
         LOGGER.warning("%s %s: reported in Repairs", self._entry.title, what)
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            issue_id,
+            reported,
             data={"entry_id": self._entry.entry_id, "kind": kind},
             is_fixable=False,
             is_persistent=True,  # kept across restarts until a stop holds or it is ignored
@@ -331,11 +332,11 @@ def async_setup_hold(entry: WhatsMinerConfigEntry) -> None:
 
 
 @callback
-def async_remove_hold(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget a removed miner's watch and reports."""
-    hass.data.get(_HOLDS, {}).pop(entry_id, None)
+def async_remove_hold(hass: HomeAssistant, entry: WhatsMinerConfigEntry) -> None:
+    """Forget a removed miner's watch and reports (also ones from before a restart)."""
+    hass.data.get(_HOLDS, {}).pop(entry.entry_id, None)
     for kind in KINDS:
-        ir.async_delete_issue(hass, DOMAIN, f"{kind}_{entry_id}")
+        ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry))
 
 
 class StopStartSensor(WhatsMinerEntity, BinarySensorEntity):

@@ -23,6 +23,8 @@ soon as the fact behind them goes away:
     write that works; the fix flow takes the password again).
 
 Issue ids are `<kind>_<entry_id>`; the issues of an entry are deleted when it unloads.
+(`hold.py` raises two more, kept across restarts: a stop that does not hold, a start that
+does not take.)
 The coordinator and the action helper report writes here; `repairs.py` checks the polls and
 holds the fix flows. This module imports neither, so both may import it.
 """

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.whatsminer.const import CONF_API, DOMAIN, ENTRY_VERSION
 from custom_components.whatsminer.hold import START_TAKES, STOP_WATCH
 from simulator import Quirk, SimulatedMiner, actions
-from simulator.writes import WRITES
+from simulator.v2.writes import WRITES
 
 from .conftest import entry_data
 from .helpers import entity_id, next_poll, state_of
