@@ -65,6 +65,13 @@ class FixFlow:
         assert resp.status == HTTPStatus.OK
         return dict(await resp.json())
 
+    async def choose(self, issue_id: str, step_id: str) -> dict[str, Any]:
+        """Start a fix flow that opens with a menu and pick `step_id` in it."""
+        menu = await self.start(issue_id)
+        assert menu["type"] == "menu"
+        assert step_id in menu["menu_options"]
+        return await self.submit(menu["flow_id"], {"next_step_id": step_id})
+
     async def submit(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
         resp = await self.client.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
         assert resp.status == HTTPStatus.OK
@@ -180,7 +187,10 @@ async def test_fix_flow_aborts_when_the_miner_unloads(
             await _turn_off_mining(hass, init_integration)
     issue = _issue(hass, kind, init_integration)
     assert issue is not None
-    flow = await fix_flow.start(issue.issue_id)
+    if kind == "write_api_disabled":
+        flow = await fix_flow.choose(issue.issue_id, "confirm")
+    else:
+        flow = await fix_flow.start(issue.issue_id)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     flow = await fix_flow.submit(flow["flow_id"], user_input)
     assert flow["type"] == "abort"
@@ -212,7 +222,7 @@ async def test_write_api_disabled_raised_then_fixed(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "confirm")
     assert flow["step_id"] == "confirm"
     flow = await fix_flow.submit(flow["flow_id"], {})
     assert flow["errors"] == {"base": "still_failing"}
@@ -322,7 +332,7 @@ async def test_monitor_only_then_password_through_the_repair(
     assert hashrate is not None
     assert float(hashrate.state) > 0
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "password")
     assert flow["step_id"] == "password"
     flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
     assert flow["errors"] == {"base": refusal}
@@ -354,7 +364,7 @@ async def test_v3_write_switch_off_raised_from_the_poll_and_cleared(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "confirm")
     assert flow["step_id"] == "confirm"
     flow = await fix_flow.submit(flow["flow_id"], {})
     assert flow["errors"] == {"base": "still_failing"}
@@ -416,7 +426,7 @@ async def test_password_fix_flow_aborts_when_the_miner_unloads(
     entry = await _add(hass, miner, None)
     issue = _issue(hass, "monitor_only", entry)
     assert issue is not None
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "password")
     assert await hass.config_entries.async_unload(entry.entry_id)
     flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
     assert flow["type"] == "abort"
