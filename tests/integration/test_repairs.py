@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import Any
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -15,15 +12,13 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.device_registry import format_mac
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.whatsminer.const import DOMAIN, ENTRY_VERSION
 from simulator import SimulatedMiner
 
-from .conftest import entry_data
+from .conftest import FixFlow, entry_data
 
 
 def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -49,41 +44,6 @@ async def _turn_off_mining(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         {"entity_id": _entity(hass, entry, "switch", "mining")},
         blocking=True,
     )
-
-
-class FixFlow:
-    """Drives a repair's fix flow through Home Assistant's HTTP API, as the frontend does."""
-
-    def __init__(self, hass: HomeAssistant, client: Any) -> None:
-        self.hass = hass
-        self.client = client
-
-    async def start(self, issue_id: str) -> dict[str, Any]:
-        resp = await self.client.post(
-            "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
-        )
-        assert resp.status == HTTPStatus.OK
-        return dict(await resp.json())
-
-    async def choose(self, issue_id: str, step_id: str) -> dict[str, Any]:
-        """Start a fix flow that opens with a menu and pick `step_id` in it."""
-        menu = await self.start(issue_id)
-        assert menu["type"] == "menu"
-        assert step_id in menu["menu_options"]
-        return await self.submit(menu["flow_id"], {"next_step_id": step_id})
-
-    async def submit(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        resp = await self.client.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
-        assert resp.status == HTTPStatus.OK
-        result = dict(await resp.json())
-        await self.hass.async_block_till_done()
-        return result
-
-
-@pytest.fixture
-async def fix_flow(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> FixFlow:
-    assert await async_setup_component(hass, "repairs", {})
-    return FixFlow(hass, await hass_client())
 
 
 async def test_default_password_raised_and_changed_through_the_fix_flow(
