@@ -197,3 +197,20 @@ async def test_auto_miner_delegates(miner: FakeMiner) -> None:
     auto = AutoMiner("127.0.0.1", password="admin", api=ApiVersion.V2, v2_port=miner.port)
     assert await auto.enable_write_api() is True
     assert switch.on
+
+
+async def test_closed_without_answering_the_handshake(miner: FakeMiner) -> None:
+    WriteSwitch(miner).install()
+
+    async def close(request: Request) -> Any:
+        return None
+
+    miner.handlers["open_write_api"] = close
+    with pytest.raises(WriteUnlockUnsupportedError):
+        await make(miner).enable_write_api()
+
+
+async def test_token_never_answered(miner: FakeMiner) -> None:
+    """The token is waited for once (the read timeout); then the write tells."""
+    WriteSwitch(miner, token_reply=HANG).install()
+    assert await make(miner).enable_write_api() is True
