@@ -8,7 +8,7 @@ from .clock import SimClock
 from .miner import SimulatedMiner
 from .profiles import PROFILES, Profile
 from .simulator import MinerSimulator
-from .state import Counters, Faults, MinerState, Quirk, Timing
+from .state import Counters, Faults, MinerState, Quirk, Timing, Unlock
 
 __all__ = [
     "PROFILES",
@@ -21,4 +21,5 @@ __all__ = [
     "SimClock",
     "SimulatedMiner",
     "Timing",
+    "Unlock",
 ]

@@ -1,10 +1,12 @@
 """CLI: python -m simulator --miners N [--api v2|v3] [--host H] [--port P] [--v3-port P3]
-[--model M] [--password PW].
+[--model M] [--password PW] [--write-api on|off] [--unlock accept|refuse|unsupported].
 
 Each miner's MAC and serial follow from --seed, which defaults to the first port, so
 simulators started as separate processes on different ports are different miners.
 With --api v3 each miner also serves API v3 on consecutive ports from --v3-port, and
---password is its `super` password (as well as the v2 admin one).
+--password is its `super` password (as well as the v2 admin one). --write-api off starts
+the miners as they leave the factory; --unlock says how 4028 takes the open_write_api
+handshake that switches it on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 
 from .profiles import PROFILES
 from .simulator import MinerSimulator
+from .state import Unlock
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +35,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--v3-port", type=int, default=4433, help="v3 port of the first miner")
     parser.add_argument(
         "--seed", type=int, default=None, help="identity of the first miner (default: its port)"
+    )
+    parser.add_argument(
+        "--write-api",
+        choices=("on", "off"),
+        default=None,
+        help="start with the write API on or off (default: the model's, on)",
+    )
+    parser.add_argument(
+        "--unlock",
+        choices=[str(u) for u in Unlock],
+        default=str(Unlock.ACCEPT),
+        help="how 4028 takes the open_write_api handshake (default: accept)",
     )
     args = parser.parse_args(argv)
     if args.miners < 1:
@@ -52,7 +67,10 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
         seed=args.seed,
         api=args.api,
         v3_base_port=args.v3_port,
+        write_api=None if args.write_api is None else args.write_api == "on",
     )
+    for miner in sim.miners:
+        miner.faults.unlock = Unlock(args.unlock)
     async with sim:
         for miner in sim.miners:
             v3 = f" v3_port={miner.v3_port}" if miner.state.v3 else ""

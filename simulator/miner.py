@@ -47,9 +47,11 @@ class SimulatedMiner:
         trailing_nul: bool | None = None,
         v3: bool | None = None,
         v3_port: int = 0,
+        write_api: bool | None = None,
     ) -> None:
         """`v3`: run API v3 firmware (default: what the profile ships with); `password` is
-        then the v3 `super` password as well as the v2 admin one."""
+        then the v3 `super` password as well as the v2 admin one. `write_api`: start with
+        the write API on or off (default: as the profile says)."""
         self.profile = profile
         self.clock = clock
         self.host = host
@@ -70,6 +72,7 @@ class SimulatedMiner:
             salt=FACTORY_SALT if password == FACTORY_PASSWORD else crypto.new_salt(),
             v3=v3,
             device_salt=crypto.seeded_salt(seed),
+            api_enabled=profile.write_api if write_api is None else write_api,
         )
         self.state.accounts["super"] = password
         self.state.reading = self.reading

@@ -76,6 +76,9 @@ class Profile:
     v3_api: str = "3.0.2"  # get.device.info system.api once on v3 firmware
     hash_board: str = ""  # get.device.info miner.hash-board
     quirks: frozenset[str] = frozenset()  # Quirk names this firmware always shows
+    # the write API at start (real miners leave the factory with it off; on, so a test need
+    # not enable it first; MinerSimulator(write_api=False) or --write-api off start it off)
+    write_api: bool = True
 
 
 V3_COMPAT_API = "2.2.2"  # api_ver of the reduced v2 API on v3 firmware (spec 6.3)

@@ -20,6 +20,7 @@ class MinerSimulator:
     base_port=0 gives each miner its own free port. All miners share `sim.clock`.
     api="v3" runs API v3 firmware (the profile's own generation when None): each miner also
     listens on v3_base_port + i (a free port when 0) and `password` is its `super` password.
+    write_api=False starts the miners with the write API off (None: as the profile says).
     """
 
     def __init__(
@@ -36,6 +37,7 @@ class MinerSimulator:
         seed: int = 1,
         api: str | None = None,
         v3_base_port: int = 0,
+        write_api: bool | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -54,6 +56,7 @@ class MinerSimulator:
                 trailing_nul=trailing_nul,
                 v3=None if api is None else api == "v3",
                 v3_port=v3_base_port + i if v3_base_port else 0,
+                write_api=write_api,
             )
             for i in range(count)
         ]

@@ -206,6 +206,14 @@ class Quirk(StrEnum):
     STOP_RESTARTS = "stop_restarts"  # every stop: v2 power_off and v3 set.miner.service stop
 
 
+class Unlock(StrEnum):
+    """How the v2 port (4028, both firmware generations) takes the open_write_api handshake."""
+
+    ACCEPT = "accept"  # the token of the v2 admin password switches the write API on
+    REFUSE = "refuse"  # salts, an answer to any token, but the switch stays off
+    UNSUPPORTED = "unsupported"  # unknown command: "invalid cmd", as firmware without it
+
+
 @dataclass(slots=True, kw_only=True)
 class Faults:
     """Switches a test flips at run time. Setting `offline` opens or closes the port at once."""
@@ -223,6 +231,7 @@ class Faults:
     drop_after_write: bool = False  # v3: carry out a set.* command, then close without a reply
     garbage_length: bool = False  # v3: replies announce a length far beyond the body
     token_error_code: int = -4  # v3: code for a wrong token (-1 per the older doc)
+    unlock: Unlock = Unlock.ACCEPT  # the open_write_api handshake on the v2 port
     on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:

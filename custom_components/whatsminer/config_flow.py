@@ -78,6 +78,7 @@ from .manager.flow import (
     is_power_manager,
     miner_entries,
 )
+from .write_access import STEP_ENABLE_WRITE, async_enable_write, enable_write_schema
 
 CONF_MINER = "miner"
 CONF_ADVANCED = "advanced"
@@ -547,9 +548,41 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
 
 
 class WhatsMinerOptionsFlow(OptionsFlowWithReload):
-    """Polling and write pacing of a miner; the entry reloads when they change."""
+    """Polling and write pacing of a miner (the entry reloads when they change), and the
+    opt-in step that enables write access without WhatsMinerTool."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The settings, or enabling write access."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", STEP_ENABLE_WRITE])
+
+    async def async_step_enable_write(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Explain (per firmware API), take the password, run the handshake, check it."""
+        entry = self.config_entry
+        if getattr(entry, "runtime_data", None) is None:
+            return self.async_abort(reason="not_loaded", description_placeholders=_name(entry))
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            error, unlocked = await async_enable_write(self.hass, entry, user_input)
+            if error is None:
+                reason = "write_enabled" if unlocked else "write_already_on"
+                return self.async_abort(reason=reason, description_placeholders=_name(entry))
+            errors["base"] = error
+        return self.async_show_form(
+            step_id=f"{STEP_ENABLE_WRITE}_{entry.data[CONF_API]}",
+            data_schema=enable_write_schema(entry),
+            errors=errors,
+            description_placeholders=_name(entry),
+        )
+
+    # the form's step ids: its text differs between the firmware generations
+    async_step_enable_write_v2 = async_step_enable_write
+    async_step_enable_write_v3 = async_step_enable_write
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Show the options."""
         if user_input is not None:
             return self.async_create_entry(
@@ -586,4 +619,8 @@ class WhatsMinerOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="settings", data_schema=schema)
+
+
+def _name(entry: WhatsMinerConfigEntry) -> dict[str, str]:
+    return {"name": entry.title, "host": entry.data[CONF_HOST]}

@@ -3,6 +3,9 @@ which issues there are and when each is raised), and the checks of a set-up mine
 
 `async_setup_repairs` hooks an entry's coordinator; writes report their outcome to
 `issues.py` (the coordinator and the action helper), so the coordinator never imports this.
+
+The monitor-only and write-switch-off fix flows start with a menu: enable write access from
+Home Assistant (`write_access.py`, opt-in), or the WhatsMinerTool steps.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from .const import CONF_API, CONF_V2_PORT, CONF_V3_PORT, DOMAIN, LOGGER
 from .issues import (
     CLEARED_BY_A_WRITE,
     ISSUE_DEFAULT_PASSWORD,
+    ISSUE_MONITOR_ONLY,
     ISSUE_V3_WRITE_DISABLED,
+    ISSUE_WRITE_API_DISABLED,
     PASSWORD_FIXES,
     RETIRED,
     async_check_entry,
@@ -37,6 +42,7 @@ from .issues import (
     issue_id,
     set_issue,
 )
+from .write_access import STEP_ENABLE_WRITE, async_enable_write, enable_write_schema
 
 if TYPE_CHECKING:
     from .coordinator import WhatsMinerConfigEntry, WhatsMinerCoordinator
@@ -99,6 +105,40 @@ class _MinerRepairFlow(RepairsFlow):
     def _placeholders(self) -> dict[str, str]:
         issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
         return dict(issue.translation_placeholders or {}) if issue else {}
+
+
+class _EnableWriteMixin(_MinerRepairFlow):
+    """A first menu: enable write access from Home Assistant, or the WhatsMinerTool way
+    (`OTHER_STEP`, the flow's own step)."""
+
+    OTHER_STEP: str
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Offer both ways."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=[STEP_ENABLE_WRITE, self.OTHER_STEP],
+            description_placeholders=self._placeholders(),
+        )
+
+    async def async_step_enable_write(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Explain, take the password, run the handshake and check it with a write."""
+        if (entry := self._entry()) is None:
+            return self.async_abort(reason="not_loaded")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            error, _ = await async_enable_write(self.hass, entry, user_input)
+            if error is None:
+                return self.async_create_entry(data={})
+            errors["base"] = error
+        return self.async_show_form(
+            step_id=STEP_ENABLE_WRITE,
+            data_schema=enable_write_schema(entry),
+            errors=errors,
+            description_placeholders=self._placeholders(),
+        )
 
 
 class DefaultPasswordRepairFlow(_MinerRepairFlow):
@@ -229,6 +269,20 @@ class PasswordRepairFlow(_MinerRepairFlow):
         )
 
 
+class WriteOffRepairFlow(_EnableWriteMixin, CheckAgainRepairFlow):
+    """The write switch is off: enable write access from here, or check again after
+    switching it on with WhatsMinerTool."""
+
+    OTHER_STEP = "confirm"
+
+
+class MonitorOnlyRepairFlow(_EnableWriteMixin, PasswordRepairFlow):
+    """No password: enable write access from here (taking the password), or enter the
+    password after enabling writes with WhatsMinerTool."""
+
+    OTHER_STEP = "password"
+
+
 def _device_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
     """The miner's device ("" if it has none: the service then refuses with a clear error)."""
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
@@ -243,6 +297,10 @@ async def async_create_fix_flow(
     kind = str((data or {}).get("kind"))
     if kind == ISSUE_DEFAULT_PASSWORD:
         return DefaultPasswordRepairFlow(entry_id)
+    if kind == ISSUE_MONITOR_ONLY:
+        return MonitorOnlyRepairFlow(entry_id)
+    if kind in (ISSUE_WRITE_API_DISABLED, ISSUE_V3_WRITE_DISABLED):
+        return WriteOffRepairFlow(entry_id)
     if kind in PASSWORD_FIXES:
         return PasswordRepairFlow(entry_id)
     return CheckAgainRepairFlow(entry_id)

@@ -11,13 +11,14 @@ from simulator import crypto
 from simulator.actions import Host
 from simulator.blobs import log_archive
 from simulator.context import ReadContext
-from simulator.state import Quirk
+from simulator.state import Quirk, Unlock
 
 from . import crypto as v2_crypto
 from .envelopes import OK_MSG, Json, cgminer, flat, joined
 from .reads import CGMINER_READS, DAEMON_READS, get_miner_info
 from .render import dumps, render
 from .tokens import TokenTable
+from .unlock import COMMAND as UNLOCK_COMMAND, Handshake
 from .writes import ALL_WRITES, WRITES, CommandError
 
 SOCKET_FAILED = "Socket connect failed: Connection refused\n"
@@ -62,6 +63,9 @@ class V2Server:
         if not raw:
             return
         self.miner.counters.bytes_in += len(raw)
+        if (handshake := self._handshake(raw)) is not None:
+            await self._unlock(reader, writer, handshake)
+            return
         peer = writer.get_extra_info("peername")
         answer = self.answer(raw, str(peer[0]) if peer else "")
         if answer.text is None:  # silent: hold the line until the client gives up
@@ -75,6 +79,34 @@ class V2Server:
             await self._receive_firmware(reader)
         if Quirk.KEEP_OPEN in self.miner.faults.quirks:
             await asyncio.wait_for(reader.read(), self.miner.timing.idle_timeout_s)
+
+    def _handshake(self, raw: bytes) -> Handshake | None:
+        """An open_write_api request this firmware takes (None: answered as any other)."""
+        miner = self.miner
+        if UNLOCK_COMMAND.encode() not in raw or miner.faults.unlock is Unlock.UNSUPPORTED:
+            return None
+        req = parse_json(raw)
+        if req is None or req.get("command", req.get("cmd")) != UNLOCK_COMMAND:
+            return None
+        miner.counters.commands[UNLOCK_COMMAND] += 1
+        return Handshake.open(miner.state, miner.now(), miner.profile.description)
+
+    async def _unlock(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handshake: Handshake
+    ) -> None:
+        """The rest of the handshake, on the same connection: the salts, then the token."""
+        miner = self.miner
+        await self._send(writer, self._wire(Answer(dumps(handshake.reply))))
+        raw = await asyncio.wait_for(read_request(reader), miner.timing.idle_timeout_s)
+        miner.counters.bytes_in += len(raw)
+        reply = handshake.finish(
+            miner.state,
+            parse_json(raw),
+            miner.faults.unlock,
+            miner.now(),
+            miner.profile.description,
+        )
+        await self._send(writer, self._wire(Answer(dumps(reply))))
 
     def _wire(self, answer: Answer) -> bytes:
         text = answer.text or ""

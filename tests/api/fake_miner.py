@@ -101,6 +101,10 @@ class FakeMiner:
     def ok(msg: Any = "API command OK") -> dict[str, Any]:
         return {"STATUS": "S", "When": 1, "Code": 131, "Msg": msg, "Description": ""}
 
+    async def read_request(self, reader: asyncio.StreamReader) -> tuple[dict[str, Any], bytes]:
+        """The next JSON request on a connection, and the bytes read past it."""
+        return await self._read_request(reader)
+
     async def _read_request(self, reader: asyncio.StreamReader) -> tuple[dict[str, Any], bytes]:
         buf = b""
         while True:
@@ -147,7 +151,8 @@ class FakeMiner:
                 return json.loads(samples.ERR_23)
             if body.get("token") not in self.signs:
                 return json.loads(samples.ERR_135)
-        request = Request(body["cmd"], body, encrypted, reader, writer, leftover)
+        cmd = body.get("cmd", body.get("command"))  # cgminer-style "command" too
+        request = Request(str(cmd), body, encrypted, reader, writer, leftover)
         self.requests.append(request)
         self.commands[request.cmd] += 1
         handler = self.handlers.get(request.cmd)

@@ -333,6 +333,7 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("get_pools", (), {}),
     ("get_error_codes", (), {}),
     ("verify_password", (), {}),
+    ("enable_write_api", ("adm1n",), {}),
     ("set_mining", (True,), {}),
     ("set_mining_at_boot", (False,), {}),
     ("restart_mining", (), {}),

@@ -16,6 +16,7 @@ from simulator import MinerSimulator, SimulatedMiner
 from . import samples
 from .fake_miner import FakeMiner, Request
 from .fake_v3 import free_port
+from .test_unlock import WriteSwitch
 
 
 def _args(miner: FakeMiner, *rest: str) -> list[str]:
@@ -198,3 +199,33 @@ async def test_import_loads_no_home_assistant() -> None:
     )
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", check)
     assert await proc.wait() == 0
+
+
+async def test_enable_write(
+    miner: FakeMiner, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password comes from the environment and is never echoed; a second run finds the
+    write API on already and sends no handshake."""
+    miner.password = "Xy7q_2"
+    switch = WriteSwitch(miner, admin="Xy7q_2").install()
+    monkeypatch.setenv("WHATSMINER_PASSWORD", "Xy7q_2")
+    assert await run(_args(miner, "enable-write")) == 0
+    assert await run(_args(miner, "enable-write")) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(part) for part in out.replace("}\n{", "}\n\x00{").split("\x00")] == [
+        {"write_api": "enabled"},
+        {"write_api": "already_on"},
+    ]
+    assert "Xy7q_2" not in out + err
+    assert len(switch.opens) == 1
+
+
+async def test_enable_write_wrong_password(
+    miner: FakeMiner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner.password = "Xy7q_2"
+    WriteSwitch(miner, admin="other").install()
+    assert await run(_args(miner, "--password", "Xy7q_2", "enable-write")) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("error: WriteUnlockPasswordError:")
+    assert "Xy7q_2" not in out + err

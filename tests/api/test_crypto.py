@@ -13,6 +13,7 @@ from custom_components.whatsminer.api.v2.crypto import (
     encrypt,
     encrypt_request,
     md5crypt_body,
+    unlock_token,
 )
 
 SPEC_AES_KEY = bytes.fromhex("199e0a202039bb7b558db7a54697dca29cb278055b7e659a127fb844d5a2fbf6")
@@ -93,3 +94,10 @@ def test_decrypt_rejects_garbage(data: str) -> None:
 def test_invalid_salt_is_a_response_error(salt: str) -> None:
     with pytest.raises(WhatsMinerResponseError, match="invalid salt"):
         derive_keys("admin", salt, "P5NTAcEp", "5039")
+
+
+def test_unlock_token_vector() -> None:
+    """The open_write_api token (spec v2 5.6, v3 3.1): admin, salt BQ5hoXV9, newsalt
+    nEwSaLt1, time 1759800000."""
+    token = unlock_token("admin", "BQ5hoXV9", "nEwSaLt1", "1759800000")
+    assert token == "e8bfea07db7678e5b8c363b334a4f58d"

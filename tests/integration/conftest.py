@@ -8,14 +8,18 @@ points at it and `init_integration` sets it up through `hass.config_entries`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from http import HTTPStatus
 import socket
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.whatsminer.const import (
     CONF_API,
@@ -108,3 +112,38 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+class FixFlow:
+    """Drives a repair's fix flow through Home Assistant's HTTP API, as the frontend does."""
+
+    def __init__(self, hass: HomeAssistant, client: Any) -> None:
+        self.hass = hass
+        self.client = client
+
+    async def start(self, issue_id: str) -> dict[str, Any]:
+        resp = await self.client.post(
+            "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+        )
+        assert resp.status == HTTPStatus.OK
+        return dict(await resp.json())
+
+    async def choose(self, issue_id: str, step_id: str) -> dict[str, Any]:
+        """Start a fix flow that opens with a menu and pick `step_id` in it."""
+        menu = await self.start(issue_id)
+        assert menu["type"] == "menu"
+        assert step_id in menu["menu_options"]
+        return await self.submit(menu["flow_id"], {"next_step_id": step_id})
+
+    async def submit(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        resp = await self.client.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
+        assert resp.status == HTTPStatus.OK
+        result = dict(await resp.json())
+        await self.hass.async_block_till_done()
+        return result
+
+
+@pytest.fixture
+async def fix_flow(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> FixFlow:
+    assert await async_setup_component(hass, "repairs", {})
+    return FixFlow(hass, await hass_client())

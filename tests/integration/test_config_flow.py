@@ -595,6 +595,11 @@ async def test_reconfigure_different_miner(
 async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """New options are stored and the miner reloaded with them."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "enable_write"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 45, CONF_RESTART_INTERVAL: 120}

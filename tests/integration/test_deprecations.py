@@ -40,11 +40,25 @@ async def _lifecycle(hass: HomeAssistant, entry: MockConfigEntry, miner: Simulat
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 45, CONF_RESTART_INTERVAL: 120}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.runtime_data.update_interval.total_seconds() == 45  # reloaded
+
+    # the options' other step: enable write access (on already: the entry just reloads)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "enable_write"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PASSWORD: entry.data[CONF_PASSWORD]}
+    )
+    assert result["reason"] == "write_already_on"
+    await hass.async_block_till_done()
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import Any
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -15,15 +12,13 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.device_registry import format_mac
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.whatsminer.const import DOMAIN, ENTRY_VERSION
 from simulator import SimulatedMiner
 
-from .conftest import entry_data
+from .conftest import FixFlow, entry_data
 
 
 def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -49,34 +44,6 @@ async def _turn_off_mining(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         {"entity_id": _entity(hass, entry, "switch", "mining")},
         blocking=True,
     )
-
-
-class FixFlow:
-    """Drives a repair's fix flow through Home Assistant's HTTP API, as the frontend does."""
-
-    def __init__(self, hass: HomeAssistant, client: Any) -> None:
-        self.hass = hass
-        self.client = client
-
-    async def start(self, issue_id: str) -> dict[str, Any]:
-        resp = await self.client.post(
-            "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
-        )
-        assert resp.status == HTTPStatus.OK
-        return dict(await resp.json())
-
-    async def submit(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        resp = await self.client.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
-        assert resp.status == HTTPStatus.OK
-        result = dict(await resp.json())
-        await self.hass.async_block_till_done()
-        return result
-
-
-@pytest.fixture
-async def fix_flow(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> FixFlow:
-    assert await async_setup_component(hass, "repairs", {})
-    return FixFlow(hass, await hass_client())
 
 
 async def test_default_password_raised_and_changed_through_the_fix_flow(
@@ -180,7 +147,10 @@ async def test_fix_flow_aborts_when_the_miner_unloads(
             await _turn_off_mining(hass, init_integration)
     issue = _issue(hass, kind, init_integration)
     assert issue is not None
-    flow = await fix_flow.start(issue.issue_id)
+    if kind == "write_api_disabled":
+        flow = await fix_flow.choose(issue.issue_id, "confirm")
+    else:
+        flow = await fix_flow.start(issue.issue_id)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     flow = await fix_flow.submit(flow["flow_id"], user_input)
     assert flow["type"] == "abort"
@@ -212,7 +182,7 @@ async def test_write_api_disabled_raised_then_fixed(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "confirm")
     assert flow["step_id"] == "confirm"
     flow = await fix_flow.submit(flow["flow_id"], {})
     assert flow["errors"] == {"base": "still_failing"}
@@ -322,7 +292,7 @@ async def test_monitor_only_then_password_through_the_repair(
     assert hashrate is not None
     assert float(hashrate.state) > 0
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "password")
     assert flow["step_id"] == "password"
     flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
     assert flow["errors"] == {"base": refusal}
@@ -354,7 +324,7 @@ async def test_v3_write_switch_off_raised_from_the_poll_and_cleared(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
 
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "confirm")
     assert flow["step_id"] == "confirm"
     flow = await fix_flow.submit(flow["flow_id"], {})
     assert flow["errors"] == {"base": "still_failing"}
@@ -416,7 +386,7 @@ async def test_password_fix_flow_aborts_when_the_miner_unloads(
     entry = await _add(hass, miner, None)
     issue = _issue(hass, "monitor_only", entry)
     assert issue is not None
-    flow = await fix_flow.start(issue.issue_id)
+    flow = await fix_flow.choose(issue.issue_id, "password")
     assert await hass.config_entries.async_unload(entry.entry_id)
     flow = await fix_flow.submit(flow["flow_id"], {CONF_PASSWORD: "admin"})
     assert flow["type"] == "abort"

@@ -56,3 +56,9 @@ def test_garbage_ciphertext_is_rejected() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{data!r} was accepted")
+
+
+def test_unlock_token_vector() -> None:
+    """Spec v3 3.1: admin, salt BQ5hoXV9, newsalt nEwSaLt1, time 1759800000."""
+    token = v2_crypto.unlock_token("admin", "BQ5hoXV9", "nEwSaLt1", "1759800000")
+    assert token == "e8bfea07db7678e5b8c363b334a4f58d"

@@ -1,18 +1,22 @@
 """Command line for debugging a miner.
 
 python -m custom_components.whatsminer.api --host H [--port 4028] [--v3-port 4433]
-    [--api auto|v2|v3] [--password PW] COMMAND|poll|detect [key=value ...] [--json]
+    [--api auto|v2|v3] [--password PW] COMMAND|poll|detect|enable-write [key=value ...]
+    [--json]
 
 `--api auto` (the default) detects the API first (spec v3 6.2). `poll [--json]` prints the
 normalised snapshot, with the API it was read with (`api`) and the settings; `detect` prints
 what detection learned; `update_firmware file=PATH` uploads a firmware file;
-`download_logs out=PATH` saves the logs. Any other COMMAND is sent as it is and its reply
-printed as JSON: on v2 (reads plaintext, writes encrypted) with key=value parameters, on v3
-(get.* plain, set.* signed) with `param=VALUE`, VALUE read as JSON when it is JSON
-(`param=salt`, `param='{"percent":"90","mode":"fast"}'`). The password defaults to
-$WHATSMINER_PASSWORD, else the factory one of the API in use (v2 admin, v3 super). Errors
-print one line and exit non-zero. Importing this module loads no Home Assistant and no
-client: the clients are loaded when a command runs.
+`download_logs out=PATH` saves the logs; `enable-write` switches the write API on without
+WhatsMinerTool (the 4028 `open_write_api` handshake, not part of the documented API; on v3
+firmware the password is tried for it, then the factory `admin`). Any other COMMAND is sent
+as it is and its reply printed as JSON: on v2 (reads plaintext, writes encrypted) with
+key=value parameters, on v3 (get.* plain, set.* signed) with `param=VALUE`, VALUE read as
+JSON when it is JSON (`param=salt`, `param='{"percent":"90","mode":"fast"}'`). The
+password defaults to $WHATSMINER_PASSWORD, else the factory one of the API in use (v2
+admin, v3 super), and is never printed. Errors print one line and exit non-zero. Importing
+this module loads no Home Assistant and no client: the clients are loaded when a command
+runs.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"password for writes (default: ${_PASSWORD_ENV}, else v2 admin / v3 super)",
     )
     parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("command", help="API command, or poll [--json], or detect")
+    parser.add_argument("command", help="API command, or poll [--json], detect, or enable-write")
     parser.add_argument("params", nargs=argparse.REMAINDER, help="key=value arguments")
     return parser
 
@@ -177,6 +181,9 @@ async def _command(args: argparse.Namespace, params: dict[str, str], as_json: bo
         if args.command == "poll":
             snapshot = await auto.poll()
             print(_dump(snapshot_dict(snapshot)) if as_json else _describe(snapshot))
+        elif args.command == "enable-write":
+            unlocked = await auto.enable_write_api(explicit)
+            print(_dump({"write_api": "enabled" if unlocked else "already_on"}))
         elif args.command == "update_firmware":
             path = Path(params["file"])  # checked before connecting
             size = path.stat().st_size

@@ -373,6 +373,9 @@ class AutoMiner(Miner):
     async def verify_password(self) -> None:
         await self._read(lambda m: m.verify_password())
 
+    async def enable_write_api(self, password: str | None = None) -> bool:
+        return await self._write(lambda m: m.enable_write_api(password))
+
     def invalidate_cache(self) -> None:
         if self._backend is not None:
             self._backend.invalidate_cache()

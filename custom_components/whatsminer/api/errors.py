@@ -106,3 +106,22 @@ class UnsupportedCommandError(CommandRejectedError):
 
 class UnsupportedFirmwareError(WhatsMinerError):
     """The firmware only speaks API v3 for writes (firmware dated 2024-11 or later)."""
+
+
+class WriteUnlockError(WhatsMinerApiError):
+    """The write API could not be switched on from here (the 4028 `open_write_api`
+    handshake, not part of the documented API): WhatsMinerTool remains the way."""
+
+
+class WriteUnlockRefusedError(WriteUnlockError):
+    """The miner answered the handshake, but still refuses writes (or refused the handshake
+    itself with an error)."""
+
+
+class WriteUnlockPasswordError(WriteUnlockError):
+    """The miner refused the handshake's token: the admin password is not the miner's."""
+
+
+class WriteUnlockUnsupportedError(WriteUnlockError):
+    """The firmware does not take the handshake: it does not know the command, answered
+    something else than a salt, or did not answer in time."""

@@ -237,6 +237,19 @@ class Miner(ABC):
         DefaultPasswordError (v3 with the factory password), TokenLimitError (v2).
         """
 
+    async def enable_write_api(self, password: str | None = None) -> bool:
+        """Switch the write API on from here, without WhatsMinerTool (opt-in, never polled).
+
+        Sends a write that changes nothing; only when the write switch refuses it, the 4028
+        `open_write_api` handshake (not part of the documented API) with the v2 admin
+        `password` (default: this miner's own; v3 firmware also tries the factory `admin`),
+        then that write once more. True when the handshake switched writes on, False when
+        they were on already. Raises WriteUnlockPasswordError, WriteUnlockRefusedError or
+        WriteUnlockUnsupportedError, or what the write raises (a wrong write password, v3's
+        factory password).
+        """
+        raise UnsupportedCommandError("open_write_api")
+
     def adopt(self, detection: Detection) -> None:  # noqa: B027 - optional hook
         """Take what detection learned (the firmware version), so the backend need not ask
         the miner for it again."""

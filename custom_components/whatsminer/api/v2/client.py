@@ -233,6 +233,10 @@ class WhatsMinerClient:
     def password(self) -> str:
         return self._password
 
+    @property
+    def timeout(self) -> float:
+        return self._timeout
+
     # ---- plumbing ------------------------------------------------------------------------
 
     def _connect(self) -> Connection:

@@ -3,6 +3,8 @@
 key  = hash field of md5-crypt(password, salt)          (`openssl passwd -1 -salt salt pw`)
 sign = hash field of md5-crypt(key + time[-4:], newsalt) (the token sent with each write)
 aes  = SHA-256(key), 32 raw bytes; AES-256-ECB, zero padding, base64 without newlines.
+unlock token (the `open_write_api` handshake, reverse-engineered by asic-rs, not API 2.0.5):
+       md5_hex(time + newsalt + UNLOCK_KEY + key)
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from passlib.hash import md5_crypt
 from ..errors import WhatsMinerResponseError
 
 _BLOCK = 16
+# The handshake's fixed key as asic-rs publishes it (`UNLOCK_MAGIC`); its meaning is unknown.
+UNLOCK_KEY = "3804fe31981418ce711a31d94bc69651"
 
 
 def md5crypt_body(word: str, salt: str) -> str:
@@ -44,6 +48,13 @@ def derive_keys(password: str, salt: str, newsalt: str, time: str) -> TokenKeys:
     key = md5crypt_body(password, salt)
     sign = md5crypt_body(key + time[-4:], newsalt)
     return TokenKeys(sign=sign, aes_key=hashlib.sha256(key.encode()).digest())
+
+
+def unlock_token(password: str, salt: str, newsalt: str, time: str) -> str:
+    """The token that answers an `open_write_api` reply (salt, newsalt, time)."""
+    key = md5crypt_body(password, salt)
+    digest = hashlib.md5((time + newsalt + UNLOCK_KEY + key).encode(), usedforsecurity=False)
+    return digest.hexdigest()
 
 
 def encrypt(aes_key: bytes, plaintext: bytes) -> str:

@@ -7,7 +7,7 @@ write whose parameters were already validated) so they leave the capabilities.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Coroutine, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Sequence
 import dataclasses
 from typing import Any
 
@@ -16,6 +16,8 @@ from ..errors import (
     MinerProcessDownError,
     MonitorOnlyError,
     UnsupportedCommandError,
+    WhatsMinerApiError,
+    WhatsMinerResponseError,
 )
 from ..miner import Capabilities, Control, Detection, Miner, ProgressCallback, reported_fields
 from ..models import (
@@ -35,6 +37,7 @@ from ..models import (
     Version,
 )
 from .client import DEFAULT_PASSWORD, DEFAULT_PORT, WhatsMinerClient
+from .unlock import enable_writes
 
 CODE_INVALID_COMMAND = 14  # "invalid cmd": the firmware does not know the command
 
@@ -169,6 +172,31 @@ class V2Miner(Miner):
     async def verify_password(self) -> None:
         self._writable()
         await self.client.verify_password()
+
+    async def enable_write_api(self, password: str | None = None) -> bool:
+        admin = password or self._password or DEFAULT_PASSWORD
+        client = self.client
+        if client.password != admin:  # the check writes with the password given
+            client = WhatsMinerClient(self.host, self.port, admin, timeout=client.timeout)
+            if self._detected is not None:
+                client.assume_version(self._detected)
+        check = await self._harmless_write(client)
+        return await enable_writes(check, self.host, self.port, [admin], timeout=client.timeout)
+
+    async def _harmless_write(self, client: WhatsMinerClient) -> Callable[[], Awaitable[None]]:
+        """A write that changes nothing: `set_led auto` while the LED is in auto mode, else
+        the fast-boot setting the last poll read written again (it applies at the next
+        start anyway); with neither known, an encrypted read (a token and get_version)."""
+        try:
+            led_auto = (await client.get_miner_info()).led_auto
+        except (WhatsMinerApiError, WhatsMinerResponseError):
+            led_auto = None
+        if led_auto:
+            return client.set_led_auto
+        fast_boot = self._last.summary.fast_boot if self._last is not None else None
+        if fast_boot is not None:
+            return lambda: client.set_fast_boot(fast_boot)
+        return client.verify_password
 
     def adopt(self, detection: Detection) -> None:
         if detection.api is ApiVersion.V2:

@@ -25,6 +25,7 @@ from ..errors import (
     WriteApiDisabledError,
 )
 from ..miner import (
+    DEFAULT_PASSWORDS,
     DEFAULT_V2_PORT,
     DEFAULT_V3_PORT,
     Capabilities,
@@ -49,6 +50,7 @@ from ..models import (
     SyslogProto,
 )
 from ..v2.client import WhatsMinerClient
+from ..v2.unlock import enable_writes
 from .client import DEFAULT_PASSWORD, POLL_SECTIONS, WhatsMinerV3Client
 from .parsers import DeviceInfo, MinerStatus, merge_settings
 
@@ -120,6 +122,8 @@ class V3Miner(Miner):
             host, port, password, timeout=timeout, clock=clock, wall_clock=wall_clock
         )
         self._clock = clock
+        self._timeout = timeout
+        self._v2_port = DEFAULT_V2_PORT if v2_port is None else v2_port  # the handshake's
         # Share counts from the v2-compatible port (None: not asked).
         self._v2 = (
             None
@@ -336,6 +340,15 @@ class V3Miner(Miner):
         except UnsupportedCommandError:
             if device.info.led_auto:
                 await self._client.set_led_auto()
+
+    async def enable_write_api(self, password: str | None = None) -> bool:
+        """The 4028 handshake with the v2 admin `password` given, then the factory `admin`;
+        checked with verify_password, which reads the write switch first and then sends a
+        write that changes nothing, with this miner's `super` password."""
+        passwords = [p for p in (password, DEFAULT_PASSWORDS[ApiVersion.V2]) if p]
+        return await enable_writes(
+            self.verify_password, self.host, self._v2_port, passwords, timeout=self._timeout
+        )
 
     async def change_password(self, new: str) -> None:
         await self._run(self._client.change_password(new), "set.user.change_passwd")
