@@ -36,10 +36,22 @@ class Sample:
     house_w: float
 
 
-def day(seed: int = SEED, step_s: int = STEP_S) -> list[Sample]:
-    """The whole simulated day, one sample per step."""
+@dataclass(frozen=True, slots=True)
+class House:
+    """The house load: 350-700 W on a slow wave, with a kettle, an oven and a washing machine."""
+
+    appliances: tuple[tuple[int, int, float], ...]  # start, end (s since midnight), W
+
+    def w(self, t: float) -> float:
+        """What the house draws at `t` (seconds since midnight)."""
+        house = 350.0 + 350.0 * (0.5 + 0.5 * math.sin(t / 2400.0)) ** 2
+        return house + sum(p for start, end, p in self.appliances if start <= t < end)
+
+
+def _weather(seed: int) -> tuple[list[tuple[int, int, float]], House]:
+    """The clouds (start, end, share of PV taken) and the house of a generated day."""
     rng = random.Random(seed)
-    clouds: list[tuple[int, int, float]] = []  # start, end, share of PV taken
+    clouds: list[tuple[int, int, float]] = []
     t = SUNRISE_S
     while t < SUNSET_S:
         t += int(rng.expovariate(1 / 1500))  # a cloud every 25 minutes on average
@@ -50,6 +62,17 @@ def day(seed: int = SEED, step_s: int = STEP_S) -> list[Sample]:
         for _ in range(count):
             start = rng.randint(6 * 3600, 21 * 3600)
             appliances.append((start, start + length, power))
+    return clouds, House(tuple(appliances))
+
+
+def house(seed: int = SEED) -> House:
+    """The house of the generated day `seed`: the load every measured day is given too."""
+    return _weather(seed)[1]
+
+
+def day(seed: int = SEED, step_s: int = STEP_S) -> list[Sample]:
+    """The whole simulated day, one sample per step."""
+    clouds, home = _weather(seed)
     samples = []
     for t in range(DAY_START_S, DAY_END_S, step_s):
         sun = 0.0
@@ -57,9 +80,7 @@ def day(seed: int = SEED, step_s: int = STEP_S) -> list[Sample]:
             sun = math.sin(math.pi * (t - SUNRISE_S) / (SUNSET_S - SUNRISE_S)) ** 1.5
         shade = max((share for start, end, share in clouds if start <= t < end), default=0.0)
         pv = PV_PEAK_W * sun * (1.0 - shade)
-        house = 350.0 + 350.0 * (0.5 + 0.5 * math.sin(t / 2400.0)) ** 2
-        house += sum(p for start, end, p in appliances if start <= t < end)
-        samples.append(Sample(t, round(pv, 1), round(house, 1)))
+        samples.append(Sample(t, round(pv, 1), round(home.w(t), 1)))
     return samples
 
 

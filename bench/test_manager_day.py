@@ -1,12 +1,16 @@
-"""The power manager on a simulated day, against the solar-surplus blueprint (issue 12).
+"""The power manager on generated and measured days, against the solar-surplus blueprint and
+the community's rule (issues 12 and 21).
 
 Run by `bench/run manager` (the project's .venv, Home Assistant from phcc); not a unit test.
+The days: bench/day_files.py (BENCH_MANAGER_DAYS, `bench/run manager --day ...`). The best
+possible schedule of each day is computed apart, in bench/.venv (bench/optimum.py), and
+bench/manager_report.py sets these figures against it.
 
 Method
 - Three simulated miners of different efficiency (m20s_legacy 49 J/TH, m30s_plus 34 J/TH,
   m56s_hydro 26 J/TH at full power) on one simulated clock, set up as WhatsMiner entries in
   Home Assistant. Home Assistant's clock (freezer) and the miners' clock move together in
-  5 s steps from 05:30 to 20:30 of the day in bench/manager_day.py.
+  5 s steps over the day.
 - Each step: the miners' real draw (the simulator's own physics) is booked against the PV
   and house load of that step; then sensor.grid_surplus is set to PV - house - miners
   (export positive) and Home Assistant reacts during the next 5 s. So every reaction is
@@ -18,11 +22,15 @@ Method
 - Run 2, the blueprint: blueprints/automation/whatsminer/solar_surplus.yaml over the same
   miners (most efficient first), start above 5800 W (the largest miner's draw plus a
   margin, as its description advises), stop below 0 W, its default delays.
+- Run 3, the community rule (bench/community_rule.py): whole miners at full power, the next
+  (most efficient first) on after 15 minutes of enough export, the last off after 7 minutes
+  of import, through the miners' mining switches.
 - Figures: available surplus (PV - house, when positive), what the miners could absorb of it
   (each miner off or between its minimum and full power), surplus used by mining, grid
   import caused by mining, starts/stops per miner (from the simulator's state), restarting
   writes per miner (the simulator's command counters: power_on/off and the other
   btminer-restarting commands), hashes mined.
+- Every run starts with the miners stopped (night).
 - Heating: the manager with a thermostat on a simulated 1000 l tank (manager_day.Tank),
   8 hours; steady state is the last 4 hours.
 """
@@ -55,7 +63,9 @@ from custom_components.whatsminer.const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TY
 from simulator import MinerSimulator, SimClock, SimulatedMiner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from manager_day import DAY_START_S, STEP_S, Sample, Tally, Tank, day, write_csv
+from community_rule import CommunityRule
+from day_files import Day, day_names, load_day
+from manager_day import STEP_S, Sample, Tally, Tank, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -75,8 +85,10 @@ RESTARTING = (
     "set_target_freq",
     "reboot",
 )
-HOURS = float(os.environ.get("BENCH_MANAGER_HOURS", "15"))
-REPORT: dict[str, Any] = {}
+HOURS = float(os.environ.get("BENCH_MANAGER_HOURS", "24"))
+REPORT: dict[str, Any] = {"days": {}}
+DAYS = day_names()
+DAY_CACHE: dict[str, Day] = {}
 SETTLE_TURNS = 50_000  # event-loop turns a step may take to finish its polls and writes
 SETTLE_CUT_SHORT = [0]  # steps whose polls and writes were not done in SETTLE_TURNS
 TRACE: Any = None  # debugging hook: called after each step
@@ -181,6 +193,7 @@ async def _run_day(
     freezer: FrozenDateTimeFactory,
     miners: list[SimulatedMiner],
     samples: list[Sample],
+    control: Any = None,
 ) -> dict[str, Any]:
     # Each miner off, or between the manager's default minimum (50 %) and its full power.
     full = [m.profile.power_w["normal"] + 12.0 for m in miners]  # hashboards + control board
@@ -196,6 +209,8 @@ async def _run_day(
         hass.states.async_set(
             SURPLUS, str(round(surplus)), {"unit_of_measurement": "W", "device_class": "power"}
         )
+        if control is not None:
+            await control(surplus)
         await _step(hass, freezer, clock)
         if TRACE is not None:
             TRACE(sample, powers, surplus)
@@ -211,20 +226,27 @@ async def _run_day(
     return figures
 
 
-def _start_of_day(freezer: FrozenDateTimeFactory) -> None:
+def _start_of_day(freezer: FrozenDateTimeFactory, samples: list[Sample]) -> None:
     midnight = datetime(2026, 6, 21, tzinfo=dt_util.UTC)
-    freezer.move_to(midnight + timedelta(seconds=max(DAY_START_S, FROM_H * 3600)))
+    freezer.move_to(midnight + timedelta(seconds=samples[0].t))
 
 
 FROM_H = float(os.environ.get("BENCH_MANAGER_FROM_H", "0"))  # debugging: start later
 
 
-SEED = int(os.environ.get("BENCH_MANAGER_SEED", "2026"))  # another day: another seed
+def _day(name: str) -> Day:
+    if name not in DAY_CACHE:
+        DAY_CACHE[name] = load_day(name)
+    return DAY_CACHE[name]
 
 
-def _samples() -> list[Sample]:
-    samples = [s for s in day(SEED) if s.t >= FROM_H * 3600]
+def _samples(name: str) -> list[Sample]:
+    samples = [s for s in _day(name).samples if s.t >= FROM_H * 3600]
     return samples[: int(HOURS * 3600 / STEP_S)]
+
+
+def _book(name: str, run: str, figures: dict[str, Any]) -> None:
+    REPORT["days"].setdefault(_day(name).name, {})[run] = figures
 
 
 async def _stop_all(hass: HomeAssistant, miners: list[SimulatedMiner]) -> None:
@@ -233,11 +255,13 @@ async def _stop_all(hass: HomeAssistant, miners: list[SimulatedMiner]) -> None:
         miner.state.stopped_at = miner.now()
 
 
+@pytest.mark.parametrize("name", DAYS)
 async def test_manager_day(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None, name: str
 ) -> None:
     """Run 1: the power manager follows the surplus."""
-    _start_of_day(freezer)
+    samples = _samples(name)
+    _start_of_day(freezer, samples)
     sims, miners = await _miners(hass)
     try:
         await _stop_all(hass, miners)  # night: everything off
@@ -252,19 +276,20 @@ async def test_manager_day(
         manager.add_to_hass(hass)
         assert await hass.config_entries.async_setup(manager.entry_id)
         await hass.async_block_till_done()
-        REPORT["manager"] = await _run_day(hass, freezer, miners, _samples())
-        REPORT["manager"]["decisions_kept"] = len(manager.runtime_data.decisions)
+        _book(name, "manager", await _run_day(hass, freezer, miners, samples))
         await hass.config_entries.async_unload(manager.entry_id)
     finally:
         for sim in sims:
             await sim.__aexit__(None, None, None)
 
 
+@pytest.mark.parametrize("name", DAYS)
 async def test_blueprint_day(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None, name: str
 ) -> None:
     """Run 2: the solar-surplus blueprint on the same day."""
-    _start_of_day(freezer)
+    samples = _samples(name)
+    _start_of_day(freezer, samples)
     sims, miners = await _miners(hass)
     try:
         await _stop_all(hass, miners)
@@ -291,7 +316,42 @@ async def test_blueprint_day(
         }
         assert await async_setup_component(hass, "automation", config)
         await hass.async_block_till_done()
-        REPORT["blueprint"] = await _run_day(hass, freezer, miners, _samples())
+        _book(name, "blueprint", await _run_day(hass, freezer, miners, samples))
+    finally:
+        for sim in sims:
+            await sim.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("name", DAYS)
+async def test_community_day(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None, name: str
+) -> None:
+    """Run 3: the community's rule (15 minutes on, 7 minutes off) on the same day."""
+    samples = _samples(name)
+    _start_of_day(freezer, samples)
+    sims, miners = await _miners(hass)
+    try:
+        await _stop_all(hass, miners)
+        entries = await _entries(hass, miners)
+        registry = er.async_get(hass)
+        order = list(reversed(range(len(miners))))  # most efficient first
+        switches = [
+            registry.async_get_entity_id("switch", DOMAIN, f"{entries[i].unique_id}_mining")
+            for i in order
+        ]
+        rule = CommunityRule([miners[i].profile.power_w["normal"] + 12.0 for i in order])
+
+        async def control(export_w: float) -> None:
+            running = [(state := hass.states.get(s)) is not None and state.state == "on"
+                       for s in switches]
+            decided = rule.decide(dt_util.utcnow().timestamp(), export_w, running)
+            if decided is not None:
+                index, on = decided
+                await hass.services.async_call(
+                    "switch", "turn_on" if on else "turn_off", {"entity_id": switches[index]}
+                )
+
+        _book(name, "community", await _run_day(hass, freezer, miners, samples, control))
     finally:
         for sim in sims:
             await sim.__aexit__(None, None, None)
@@ -301,7 +361,7 @@ async def test_heating(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
 ) -> None:
     """The thermostat holds a 1000 l tank at 50 °C with the miners' heat."""
-    _start_of_day(freezer)
+    freezer.move_to(datetime(2026, 6, 21, 5, 30, tzinfo=dt_util.UTC))
     sims, miners = await _miners(hass)
     tank = Tank()
     try:
@@ -368,31 +428,27 @@ async def test_heating(
 
 
 def test_report() -> None:
-    """Write bench/results/manager_day.json and print the comparison."""
+    """Write bench/results/manager_days.json (and each day's curve) and print the figures;
+    bench/manager_report.py sets them against the best schedule."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    write_csv(day(SEED), RESULTS / "manager_day_curve.csv")
-    REPORT["seed"] = SEED
-    (RESULTS / "manager_day.json").write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
+    for name in REPORT["days"]:
+        write_csv(_day(name).samples, RESULTS / f"manager_day_{name}.csv")
+    (RESULTS / "manager_days.json").write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
     keys = [
-        "available_kwh",
-        "absorbable_kwh",
-        "mining_kwh",
         "surplus_used_kwh",
-        "share_of_absorbable_used_pct",
-        "grid_import_kwh",
         "import_share_of_mining_pct",
-        "import_in_first_step_of_a_drop_kwh",
         "hashes_eh",
         "starts",
-        "stops",
         "restarting_writes",
         "power_target_writes",
         "cpu_s",
     ]
-    print()
-    print(f"{'figure':32} {'manager':>22} {'blueprint':>22}")
-    for key in keys:
-        row = [str(REPORT.get(run, {}).get(key, "-")) for run in ("manager", "blueprint")]
-        print(f"{key:32} {row[0]:>22} {row[1]:>22}")
+    runs = ("manager", "community", "blueprint")
+    for name, figures in REPORT["days"].items():
+        print(f"\n{name:32} {runs[0]:>22} {runs[1]:>22} {runs[2]:>22}")
+        for key in keys:
+            row = [str(figures.get(run, {}).get(key, "-")) for run in runs]
+            print(f"{key:32} {row[0]:>22} {row[1]:>22} {row[2]:>22}")
     heating = {k: v for k, v in REPORT.get("heating", {}).items() if k != "series"}
-    print("heating:", json.dumps(heating))
+    if heating:
+        print("heating:", json.dumps(heating))
