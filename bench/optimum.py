@@ -118,7 +118,7 @@ def best_schedule(
     miners: Sequence[MinerSpec],
     rules: Rules = Rules(),
     *,
-    time_limit_s: float = 300.0,
+    time_limit_s: float = 240.0,
     gap: float = 1e-3,
 ) -> Schedule:
     """The schedule that uses the most of `available_w` (W per step) under `rules`."""
