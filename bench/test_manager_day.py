@@ -88,6 +88,8 @@ RESTARTING = (
 HOURS = float(os.environ.get("BENCH_MANAGER_HOURS", "24"))
 REPORT: dict[str, Any] = {"days": {}}
 DAYS = day_names()
+# the manager's options beyond the defaults, e.g. '{"ride_through_wh": 60}' (to try your own)
+OPTIONS: dict[str, Any] = json.loads(os.environ.get("BENCH_MANAGER_OPTIONS", "{}"))
 DAY_CACHE: dict[str, Day] = {}
 SETTLE_TURNS = 50_000  # event-loop turns a step may take to finish its polls and writes
 SETTLE_CUT_SHORT = [0]  # steps whose polls and writes were not done in SETTLE_TURNS
@@ -271,7 +273,11 @@ async def test_manager_day(
             domain=DOMAIN,
             title="Power manager",
             data={CONF_ENTRY_TYPE: ENTRY_TYPE_POWER_MANAGER},
-            options={"miners": [_device(hass, e) for e in entries], "surplus_sensor": SURPLUS},
+            options={
+                "miners": [_device(hass, e) for e in entries],
+                "surplus_sensor": SURPLUS,
+                **OPTIONS,
+            },
         )
         manager.add_to_hass(hass)
         assert await hass.config_entries.async_setup(manager.entry_id)

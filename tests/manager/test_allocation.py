@@ -229,6 +229,34 @@ def test_a_smaller_miner_that_fits_keeps_running() -> None:
     assert actions(plan) == {"big": (Action.STOP, 0.0), "small": (Action.RUN, 2400.0)}
 
 
+def test_a_dip_stops_as_little_mining_as_it_must() -> None:
+    """3600 W left: the two small miners (3400 W of minima) keep running rather than the most
+    efficient one alone (2800 W): one stop instead of two, so one start less later."""
+    limits = Limits(ride_through_wh=0)
+    ms = [
+        miner("big", 26.0, mining=True, full=5600.0, minimum=2800.0),
+        miner("mid", 34.0, mining=True, full=3400.0, minimum=1700.0),
+        miner("old", 49.0, mining=True, full=3400.0, minimum=1700.0),
+    ]
+    plan = allocate(3600, ms, limits, NOW)
+    assert actions(plan) == {
+        "big": (Action.STOP, 0.0),
+        "mid": (Action.RUN, 1900.0),
+        "old": (Action.RUN, 1700.0),
+    }
+    # among sets that fill the budget equally, the more efficient: "mid" rather than "old"
+    plan = allocate(2000, ms, limits, NOW)
+    assert {k for k, (a, _) in actions(plan).items() if a is Action.RUN} == {"mid"}
+
+
+def test_many_miners_in_a_dip_keep_the_most_efficient_that_fit() -> None:
+    """Beyond a dozen miners the choice is greedy, most efficient first."""
+    limits = Limits(ride_through_wh=0)
+    ms = [miner(f"m{i:02}", 20.0 + i, mining=True) for i in range(14)]
+    plan = allocate(4600, ms, limits, NOW)
+    assert [k for k, (a, _) in actions(plan).items() if a is Action.RUN] == ["m00", "m01", "m02"]
+
+
 def test_large_deficit_overrides_the_minimum_run_time_not_the_write_limit() -> None:
     limits = Limits(ride_through_wh=10, min_run_s=600)
     fresh = miner("a", 25.0, mining=True, last_start=NOW - 10)

@@ -20,8 +20,9 @@ The rules, in the order they are applied:
    cloud is often gone by then. Once that is spent, or at once when the budget falls short
    by more than would spend it within a minute (then even the minimum run time gives way;
    the hourly limit of restart-causing writes never does), those that must keep running
-   do, then, most efficient first, those that still fit; the others stop. Starts and
-   stops respect a minimum run time, a minimum stop time and that hourly limit.
+   do, then of the others the set whose minima fill what is left the most (the fewest
+   watts stopped, so the fewest starts later; ties: the more efficient); the others stop.
+   Starts and stops respect a minimum run time, a minimum stop time and that hourly limit.
 4. The budget above the running miners' minima goes, in efficiency order, to each running
    miner up to its full power, in watts: the power targets are fine-grained.
 5. With a hashprice (profit.py), a miner whose break-even electricity price is below the
@@ -202,6 +203,28 @@ def start_delay(miner: MinerInput, limits: Limits, now: float) -> float:
     return limits.start_delay_s * limits.max_starts_per_day / max(1, left)
 
 
+FIT_EXHAUSTIVE_UP_TO = 12  # miners; beyond, the most efficient that still fit
+
+
+def _fullest_fit(candidates: Sequence[MinerInput], watts: float) -> list[MinerInput]:
+    """The miners (given most efficient first) to keep in `watts`: the set whose minima fill
+    it most, so that a dip stops as few watts of mining as it must (each stop costs a start
+    later); among equal sets the more efficient."""
+    if len(candidates) > FIT_EXHAUSTIVE_UP_TO:
+        kept: list[MinerInput] = []
+        for miner in candidates:
+            if miner.floor_w <= watts - sum(m.floor_w for m in kept):
+                kept.append(miner)
+        return kept
+    best: tuple[float, list[int]] = (0.0, [])
+    for mask in range(1 << len(candidates)):
+        chosen = [i for i in range(len(candidates)) if mask >> i & 1]
+        floor = sum(candidates[i].floor_w for i in chosen)
+        if floor <= watts and (floor, [-i for i in chosen]) > (best[0], [-i for i in best[1]]):
+            best = (floor, chosen)
+    return [candidates[i] for i in best[1]]
+
+
 def _idle(miner: MinerInput, reason: Reason) -> MinerPlan:
     return MinerPlan(key=miner.key, action=Action.IDLE, reason=reason)
 
@@ -246,7 +269,7 @@ class _Decision:
         if not large and dip.wh < limits.ride_through_wh:
             self.reasons = {m.key: Reason.RIDE_THROUGH for m in self.running}
             return dip
-        # Keep what must keep running, then, most efficient first, what still fits.
+        # Keep what must keep running, then the set of the others that fills the rest most.
         kept: list[MinerInput] = []
         for miner in self.running:
             why = _may_stop(miner, limits, now) if miner.can_switch else Reason.BUDGET
@@ -257,12 +280,12 @@ class _Decision:
                 if why is not Reason.BUDGET:
                     self.reasons[miner.key] = why
         left = self.budget - sum(m.floor_w for m in kept)
+        stay = _fullest_fit([m for m in self.running if m not in kept], left)
         for miner in self.running:
             if miner in kept:
                 continue
-            if miner.floor_w <= left:
+            if miner in stay:
                 kept.append(miner)
-                left -= miner.floor_w
             else:
                 self.plans[miner.key] = MinerPlan(
                     key=miner.key, action=Action.STOP, reason=Reason.BELOW_MINIMUM
