@@ -27,7 +27,9 @@ class CommunityRule:
     enough_since: float | None = None
     short_since: float | None = None
 
-    def decide(self, now: float, export_w: float, running: Sequence[bool]) -> tuple[int, bool] | None:
+    def decide(
+        self, now: float, export_w: float, running: Sequence[bool]
+    ) -> tuple[int, bool] | None:
         """(miner, on) to switch now, or None. `export_w`: the grid meter, export positive,
         the miners included."""
         stopped = [i for i, on in enumerate(running) if not on]

@@ -99,7 +99,7 @@ def read_day(
     header = [cell.strip().lower() for cell in rows[0]]
     zone_name = tz or os.environ.get("BENCH_MANAGER_TZ")
     zone = ZoneInfo(zone_name) if zone_name else None
-    if HA_COLUMNS <= set(header):
+    if set(header) >= HA_COLUMNS:
         pv, home = _ha_history(
             header,
             rows[1:],
@@ -163,7 +163,9 @@ def _ha_history(
     return series(pv_entity), series(house_entity) if house_entity else None
 
 
-def _seconds(text: str, origin: datetime | None, zone: ZoneInfo | None) -> tuple[float, datetime | None]:
+def _seconds(
+    text: str, origin: datetime | None, zone: ZoneInfo | None
+) -> tuple[float, datetime | None]:
     """Seconds since the midnight of the first sample, and that midnight (for datetimes)."""
     text = text.strip()
     try:

@@ -80,14 +80,16 @@ def main() -> None:
     report: dict[str, Any] = {"days": table, "goal": {}, "medians": {}}
     for name, runs in table.items():
         print(f"\n{name}")
-        print(f"{'':10} {'used kWh':>9} {'of best':>8} {'import':>7} {'EH':>6} {'of best':>8}"
-              f" {'starts':>11} {'restarting writes':>18}")
+        print(
+            f"{'':10} {'used kWh':>9} {'of best':>8} {'import':>7} {'EH':>6} {'of best':>8}"
+            f" {'starts':>11} {'restarting writes':>18}"
+        )
         for run, r in runs.items():
             print(
                 f"{run:10} {r['surplus_used_kwh']:>9} {r['used_of_optimum_pct']:>7}% "
                 f"{r['import_share_of_mining_pct']:>6}% {r['hashes_eh']:>6} "
-                f"{r['hashes_of_optimum_pct']:>7}% {str(r['starts']):>11} "
-                f"{str(r['restarting_writes']):>18}"
+                f"{r['hashes_of_optimum_pct']:>7}% {r['starts']!s:>11} "
+                f"{r['restarting_writes']!s:>18}"
             )
         if "manager" in runs:
             missed = goal(runs["manager"], baseline["restarting_writes"].get(name))
@@ -98,8 +100,11 @@ def main() -> None:
         if ran:
             report["medians"][run] = {
                 key: round(median(r[key] for r in ran), 2)
-                for key in ("used_of_optimum_pct", "import_share_of_mining_pct",
-                            "hashes_of_optimum_pct")
+                for key in (
+                    "used_of_optimum_pct",
+                    "import_share_of_mining_pct",
+                    "hashes_of_optimum_pct",
+                )
             }
             report["medians"][run]["restarting_writes_per_day"] = median(
                 sum(r["restarting_writes"]) for r in ran

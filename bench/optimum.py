@@ -44,7 +44,7 @@ from manager_day import Sample
 STEP_S = 60
 IMPORT_WEIGHT = 0.01  # per W of import, against 1 per W of surplus used
 HASH_WEIGHT = 0.001  # per W on the most efficient miner, less on the others
-WRITE_WEIGHT = 100.0  # per start or stop, in W x steps (100 W for a minute: 1.7 Wh)
+WRITE_WEIGHT = 0.02  # per start or stop: this share of the miner's full power for a step
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,12 +111,13 @@ class _Index:
 
 
 U, P, S, D = range(4)
+DEFAULT_RULES = Rules()
 
 
 def best_schedule(
     available_w: Sequence[float],
     miners: Sequence[MinerSpec],
-    rules: Rules = Rules(),
+    rules: Rules = DEFAULT_RULES,
     *,
     time_limit_s: float = 240.0,
     gap: float = 1e-3,
@@ -185,7 +186,7 @@ def best_schedule(
             hi[ix.var(U, i, t)] = hi[ix.var(S, i, t)] = hi[ix.var(D, i, t)] = 1.0
             hi[ix.var(P, i, t)] = miner.full_w
             cost[ix.var(P, i, t)] = IMPORT_WEIGHT - HASH_WEIGHT * best / miner.j_per_th
-            cost[ix.var(S, i, t)] = cost[ix.var(D, i, t)] = WRITE_WEIGHT
+            cost[ix.var(S, i, t)] = cost[ix.var(D, i, t)] = WRITE_WEIGHT * miner.full_w
     for t in range(steps):
         hi[ix.y(t)] = max(0.0, float(available_w[t]))
         cost[ix.y(t)] = -(1.0 + IMPORT_WEIGHT)
@@ -207,7 +208,9 @@ def best_schedule(
         [float(x[ix.var(P, i, t)]) if on[i][t] else 0.0 for t in range(steps)] for i in range(n)
     ]
     used = [min(float(available_w[t]), sum(power[i][t] for i in range(n))) for t in range(steps)]
-    starts = [sum(1 for t in range(steps) if on[i][t] and (t == 0 or not on[i][t - 1])) for i in range(n)]
+    starts = [
+        sum(1 for t in range(steps) if on[i][t] and (t == 0 or not on[i][t - 1])) for i in range(n)
+    ]
     return Schedule(
         power_w=power,
         on=on,

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
 import sys
+from typing import Any
 
 import matplotlib as mpl
 
@@ -47,10 +46,20 @@ def plot_day(name: str, runs: dict[str, Any], table: dict[str, Any], out: Path) 
         t = [hours(row[0]) for row in series]
         per_miner = list(zip(*[row[4] for row in series], strict=True))
         ax.stackplot(t, *[[p / 1000 for p in m] for m in per_miner], labels=NAMES, alpha=0.75)
-        ax.plot(t, [row[1] / 1000 for row in series], color="black", linewidth=0.8,
-                label="surplus (PV - house)")
-        ax.fill_between(t, [row[3] / 1000 for row in series], color="red", alpha=0.8,
-                        label="grid import by mining")
+        ax.plot(
+            t,
+            [row[1] / 1000 for row in series],
+            color="black",
+            linewidth=0.8,
+            label="surplus (PV - house)",
+        )
+        ax.fill_between(
+            t,
+            [row[3] / 1000 for row in series],
+            color="red",
+            alpha=0.8,
+            label="grid import by mining",
+        )
         r = table.get(run, {})
         ax.set_title(
             f"{TITLES[run]}: {r.get('surplus_used_kwh')} kWh used "

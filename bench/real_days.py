@@ -79,8 +79,10 @@ def write(name: str, points: list[tuple[str, float]], scale: float) -> Path:
 
 def main() -> None:
     written = []
-    sources = (("serf", serf(), "2022-03-19", ("2022-03-18", "2022-03-19")),
-               ("rmis", rmis(), "2019-02-01", ("2019-02-02", "2019-02-04")))
+    sources = (
+        ("serf", serf(), "2022-03-19", ("2022-03-18", "2022-03-19")),
+        ("rmis", rmis(), "2019-02-01", ("2019-02-02", "2019-02-04")),
+    )
     for source, days, clearest, wanted in sources:
         scale = PV_PEAK_W / max(value for _, value in days[clearest])
         for date in wanted:

@@ -6,6 +6,7 @@ Pure Python; run by `bench/run manager` with bench/.venv:
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 import sys
 
@@ -25,19 +26,25 @@ def _write(path: Path, text: str) -> Path:
 def test_plain_csv_interpolated_and_the_house_added(tmp_path: Path) -> None:
     """time, PV W: linear between the samples, the bench's house load added, the day trimmed
     to half an hour around the PV."""
-    day = read_day(_write(tmp_path / "d.csv", "time,pv_w\n06:00,0\n08:00,0\n08:01,600\n"
-                          "12:00,6000\n16:00,0\n20:00,0\n"))
+    day = read_day(
+        _write(
+            tmp_path / "d.csv",
+            "time,pv_w\n06:00,0\n08:00,0\n08:01,600\n12:00,6000\n16:00,0\n20:00,0\n",
+        )
+    )
     assert day[0].t == 8 * 3600 + 10 - 1800  # the first step above 50 W, less half an hour
     assert day[-1].t < 16 * 3600 + 1800
     by_t = {s.t: s for s in day}
     assert by_t[10 * 3600].pv_w == pytest.approx(600 + 5400 * (119 / 239), abs=0.1)
     assert by_t[10 * 3600].house_w == pytest.approx(house().w(10 * 3600), abs=0.1)
-    assert {b.t - a.t for a, b in zip(day, day[1:])} == {5}
+    assert {b.t - a.t for a, b in pairwise(day)} == {5}
 
 
 def test_kilowatts_and_a_house_column_with_iso_times(tmp_path: Path) -> None:
     """pv_kw is kilowatts; a third column is the house (no model then)."""
-    text = "when,pv_kw,house_w\n2024-06-01T09:00:00+02:00,2.0,500\n2024-06-01T10:00:00+02:00,4.0,700\n"
+    text = (
+        "when,pv_kw,house_w\n2024-06-01T09:00:00+02:00,2.0,500\n2024-06-01T10:00:00+02:00,4.0,700\n"
+    )
     day = read_day(_write(tmp_path / "d.csv", text))
     assert day[0].t == 9 * 3600 and day[0].pv_w == 2000.0 and day[0].house_w == 500.0
     assert {s.t: s for s in day}[int(9.5 * 3600)].pv_w == pytest.approx(3000.0)
@@ -55,7 +62,7 @@ def test_home_assistant_history(tmp_path: Path) -> None:
         "sensor.pv,0.0,2024-06-01T07:00:00.000Z\n"
     )
     path = _write(tmp_path / "history.csv", text)
-    with pytest.raises(DayError, match="sensor.house"):
+    with pytest.raises(DayError, match=r"sensor\.house"):
         read_day(path)
     day = read_day(path, pv_entity="sensor.pv", house_entity="sensor.house", tz="Europe/Berlin")
     by_t = {s.t: s for s in day}

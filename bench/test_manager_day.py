@@ -342,14 +342,15 @@ async def test_community_day(
         registry = er.async_get(hass)
         order = list(reversed(range(len(miners))))  # most efficient first
         switches = [
-            registry.async_get_entity_id("switch", DOMAIN, f"{entries[i].unique_id}_mining")
+            registry.async_get_entity_id("switch", DOMAIN, f"{entries[i].unique_id}_mining") or ""
             for i in order
         ]
         rule = CommunityRule([miners[i].profile.power_w["normal"] + 12.0 for i in order])
 
         async def control(export_w: float) -> None:
-            running = [(state := hass.states.get(s)) is not None and state.state == "on"
-                       for s in switches]
+            running = [
+                (state := hass.states.get(s)) is not None and state.state == "on" for s in switches
+            ]
             decided = rule.decide(dt_util.utcnow().timestamp(), export_w, running)
             if decided is not None:
                 index, on = decided
