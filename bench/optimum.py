@@ -270,6 +270,8 @@ def figures(name: str) -> dict[str, Any]:
         "available_kwh": round(sum(available) * STEP_S / 3600 / 1000, 2),
         "mining_kwh": round(schedule.mining_wh / 1000, 2),
         "surplus_used_kwh": round(schedule.used_wh / 1000, 2),
+        # what no schedule can beat: the one found plus the gap HiGHS could not close
+        "surplus_used_bound_kwh": round(schedule.used_wh * (1 + schedule.gap) / 1000, 2),
         "grid_import_kwh": round(schedule.import_wh / 1000, 3),
         "import_share_of_mining_pct": round(100 * schedule.import_wh / schedule.mining_wh, 2)
         if schedule.mining_wh
