@@ -254,11 +254,11 @@ def bench_miners() -> tuple[list[MinerSpec], list[Callable[[float], float]]]:
     return specs, rates
 
 
-def figures(name: str) -> dict[str, Any]:
-    """The best schedule of day `name` and its figures (as test_manager_day reports them)."""
+def figures(spec: str) -> tuple[str, dict[str, Any]]:
+    """The day's name, and its best schedule's figures (as test_manager_day reports them)."""
     from day_files import load_day
 
-    day = load_day(name)
+    day = load_day(spec)
     specs, rates = bench_miners()
     available = minute_means(day.samples)
     schedule = best_schedule(available, specs)
@@ -266,7 +266,7 @@ def figures(name: str) -> dict[str, Any]:
     hashes_th = sum(
         rates[i](w) * schedule.step_s for i in range(len(specs)) for w in schedule.power_w[i]
     )
-    return {
+    return day.name, {
         "available_kwh": round(sum(available) * STEP_S / 3600 / 1000, 2),
         "mining_kwh": round(schedule.mining_wh / 1000, 2),
         "surplus_used_kwh": round(schedule.used_wh / 1000, 2),
@@ -304,7 +304,7 @@ def main() -> None:
     results.mkdir(exist_ok=True)
     names = day_names()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        report = dict(zip(names, pool.map(figures, names), strict=True))
+        report = dict(pool.map(figures, names))
     for name, f in report.items():
         print(
             f"best schedule {name}: {f['surplus_used_kwh']} kWh of {f['available_kwh']} used, "

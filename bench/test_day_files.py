@@ -18,6 +18,18 @@ from day_files import DayError, load_day, read_day
 from manager_day import house
 
 
+@pytest.fixture(autouse=True)
+def no_day_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings an owner may have exported for `bench/run manager --day`."""
+    for name in (
+        "BENCH_MANAGER_PV_ENTITY",
+        "BENCH_MANAGER_HOUSE_ENTITY",
+        "BENCH_MANAGER_TZ",
+        "BENCH_MANAGER_DAYS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

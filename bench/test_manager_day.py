@@ -438,8 +438,8 @@ def test_report() -> None:
     """Write bench/results/manager_days.json (and each day's curve) and print the figures;
     bench/manager_report.py sets them against the best schedule."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in REPORT["days"]:
-        write_csv(_day(name).samples, RESULTS / f"manager_day_{name}.csv")
+    for run_day in DAY_CACHE.values():
+        write_csv(run_day.samples, RESULTS / f"manager_day_{run_day.name}.csv")
     (RESULTS / "manager_days.json").write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
     keys = [
         "surplus_used_kwh",
