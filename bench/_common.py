@@ -37,6 +37,14 @@ def import_client() -> type[Any]:
     return WhatsMinerClient
 
 
+def import_manager_profit() -> Any:
+    """The power manager's pure `profit` module (break-even prices), without Home Assistant."""
+    _api_package()
+    from custom_components.whatsminer.manager import profit
+
+    return profit
+
+
 def import_auto() -> Any:
     """The `custom_components.whatsminer.api.auto` module (create_miner, detect, ...)."""
     _api_package()

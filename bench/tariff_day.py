@@ -5,12 +5,12 @@ shape: cheap at night and midday, dear in the morning and evening) and earn the 
 (HASHPRICE, currency per TH/s per day) on the hashes of the simulator's efficiency curve.
 Three ways to run them:
 - always: every miner at full power all day;
-- the break-even rule: a miner mines at full power in the hours whose price is below its
-  break-even price less a margin, break_even_price(hashprice, J/TH) =
-  hashprice / (J/TH x 24 / 1000) per kWh. This is the contract of the manager's hashprice
-  options (`hashprice_entity` and a break-even margin), which are being added to the
-  manager in parallel: until they land the rule is computed here, not by the manager in
-  Home Assistant (bench/run manager prints so);
+- the power manager in Home Assistant with a price sensor and a hashprice sensor
+  (bench/test_manager_day.py::test_tariff_day, margin 0): its figures come from
+  bench/results/manager_days.json;
+- the break-even rule computed here, for comparison: a miner mines at full power in the
+  hours whose price is below its break-even price (the manager's own break_even_price,
+  hashprice / (J/TH x 24 / 1000) per kWh) less a margin;
 - the best schedule: per miner and hour, off or the power in [floor, full] that earns the
   most, with at most 6 starts a day (an exact dynamic programme over the hours).
 
@@ -27,6 +27,10 @@ import sys
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import import_manager_profit
+
+# the manager's own: hashprice / (J/TH x 24 / 1000) per kWh
+break_even_price = import_manager_profit().break_even_price
 
 # per kWh, hour 0..23
 HOURLY_PRICE = (
@@ -37,11 +41,6 @@ HASHPRICE = 0.12  # per TH/s per day, same currency
 MARGINS = (0.0, 0.1)
 MAX_STARTS = 6
 LEVELS = 101  # powers tried between floor and full
-
-
-def break_even_price(hashprice: float, j_per_th: float) -> float:
-    """The electricity price (per kWh) at which a miner of `j_per_th` earns what it costs."""
-    return hashprice / (j_per_th * 24 / 1000)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,18 +154,17 @@ def main() -> None:
         for s, r in zip(specs, rates, strict=True)
     ]
     report = compare(miners)
+    contenders = Path(__file__).resolve().parent / "results" / "manager_days.json"
+    if contenders.is_file() and "tariff" in (ran := json.loads(contenders.read_text())):
+        report["manager"] = ran["tariff"]
     best = report["best"]["profit"]
-    for key in ("always", "break_even_margin_0pct", "break_even_margin_10pct", "best"):
-        f = report[key]
-        print(
-            f"tariff day {key:24} profit {f['profit']:8.2f} "
-            f"({100 * f['profit'] / best:6.1f} % of the best), "
-            f"energy {f['energy_kwh']} kWh"
-        )
-    print(
-        "tariff day: the break-even rule is computed by the bench (the manager's hashprice "
-        "options have not landed on main yet)"
-    )
+    for key in ("always", "manager", "break_even_margin_0pct", "break_even_margin_10pct", "best"):
+        if key in report:
+            f = report[key]
+            print(
+                f"tariff day {key:24} profit {f['profit']:8.2f} "
+                f"({100 * f['profit'] / best:6.1f} % of the best), energy {f['energy_kwh']} kWh"
+            )
     out = Path(__file__).resolve().parent / "results" / "manager_tariff.json"
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
 

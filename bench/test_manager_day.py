@@ -66,12 +66,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from community_rule import CommunityRule
 from day_files import Day, day_names, load_day
 from manager_day import STEP_S, Sample, Tally, Tank, write_csv
+from tariff_day import HASHPRICE, HOURLY_PRICE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BLUEPRINTS = ROOT / "blueprints"
 PROFILES = ("m20s_legacy", "m30s_plus", "m56s_hydro")
 SURPLUS = "sensor.grid_surplus"
+PRICE = "sensor.electricity_price"
+HASHPRICE_SENSOR = "sensor.hashprice"
 TANK = "sensor.tank_temperature"
 RESTARTING = (
     "power_on",
@@ -434,6 +437,73 @@ async def test_heating(
             await sim.__aexit__(None, None, None)
 
 
+async def test_tariff_day(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """The manager with a price sensor and a hashprice (break-even margin 0), 24 hours of the
+    hourly prices of bench/tariff_day.py, no surplus sensor: profit from the miners' own
+    power and hashrate (bench/tariff_day.py sets it against mining always and the best)."""
+    freezer.move_to(datetime(2026, 6, 21, tzinfo=dt_util.UTC))
+    sims, miners = await _miners(hass)
+    try:
+        await _stop_all(hass, miners)
+        entries = await _entries(hass, miners)
+        price_attrs = {"unit_of_measurement": "EUR/kWh"}
+        hass.states.async_set(PRICE, str(HOURLY_PRICE[0]), price_attrs)
+        hass.states.async_set(
+            HASHPRICE_SENSOR, str(HASHPRICE), {"unit_of_measurement": "EUR/TH/day"}
+        )
+        manager = MockConfigEntry(
+            domain=DOMAIN,
+            title="Tariff",
+            data={CONF_ENTRY_TYPE: ENTRY_TYPE_POWER_MANAGER},
+            options={
+                "miners": [_device(hass, e) for e in entries],
+                "price_sensor": PRICE,
+                "hashprice_entity": HASHPRICE_SENSOR,
+                **OPTIONS,
+            },
+        )
+        manager.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(manager.entry_id)
+        await hass.async_block_till_done()
+        clock = miners[0].clock
+        revenue = cost = energy_wh = 0.0
+        writes_before = [_restarting_writes(m) for m in miners]
+        starts = [0] * len(miners)
+        was = [False] * len(miners)
+        per_hour: list[list[float]] = [[0.0] * 24 for _ in miners]
+        steps = int(min(HOURS, 24.0) * 3600 / STEP_S)
+        for i in range(steps):
+            hour = i * STEP_S // 3600
+            if i * STEP_S % 3600 == 0:
+                hass.states.async_set(PRICE, str(HOURLY_PRICE[hour]), price_attrs)
+            for k, m in enumerate(miners):
+                power, on = _power(m), _hashing(m)
+                starts[k] += on and not was[k]
+                was[k] = on
+                per_hour[k][hour] += power * STEP_S / 3600
+                energy_wh += power * STEP_S / 3600
+                cost += power / 1000 * STEP_S / 3600 * HOURLY_PRICE[hour]
+                revenue += m.state.hashrate * HASHPRICE * STEP_S / 86400
+            await _step(hass, freezer, clock)
+        REPORT["tariff"] = {
+            "profit": round(revenue - cost, 3),
+            "revenue": round(revenue, 3),
+            "cost": round(cost, 3),
+            "energy_kwh": round(energy_wh / 1000, 1),
+            "starts": starts,
+            "restarting_writes": [
+                _restarting_writes(m) - b for m, b in zip(miners, writes_before, strict=True)
+            ],
+            "wh_per_hour": [[round(w) for w in miner] for miner in per_hour],
+        }
+        await hass.config_entries.async_unload(manager.entry_id)
+    finally:
+        for sim in sims:
+            await sim.__aexit__(None, None, None)
+
+
 def test_report() -> None:
     """Write bench/results/manager_days.json (and each day's curve) and print the figures;
     bench/manager_report.py sets them against the best schedule."""
@@ -456,6 +526,8 @@ def test_report() -> None:
         for key in keys:
             row = [str(figures.get(run, {}).get(key, "-")) for run in runs]
             print(f"{key:32} {row[0]:>22} {row[1]:>22} {row[2]:>22}")
+    if "tariff" in REPORT:
+        print("tariff day, manager:", json.dumps(REPORT["tariff"]["profit"]))
     heating = {k: v for k, v in REPORT.get("heating", {}).items() if k != "series"}
     if heating:
         print("heating:", json.dumps(heating))
