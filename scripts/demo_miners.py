@@ -54,9 +54,13 @@ async def run(host: str, first_port: int, table: Path | None) -> None:
             )
             miner = sim.miners[0]
             miner.state.api_enabled = writes
+            if not writes:  # the v2 port's admin account keeps its factory password, as shipped
+                miner.state.password = "admin"  # noqa: S105
             await stack.enter_async_context(sim)
             miner.state.hostname = hostname
-            secret = password if writes else "none (writes off: add it monitor only)"
+            secret = password
+            if not writes:  # added monitor only, then "Enable write access" with this password
+                secret = f"none (writes off: add it monitor only), then {password} to enable"
             lines.append(
                 f"   {label:26} host {miner.host}   port {miner.port:<5}"
                 f"   v3 port {first_port + V3_PORT_OFFSET + index:<5}   password {secret}"
