@@ -283,8 +283,7 @@ class AutoMiner(Miner):
         self._backend, self._detection = backend, detection
         self._detect_due = False
         self._firmware = None
-        v3_era = detection.api is ApiVersion.V2 and Version(fw_ver=detection.firmware).v3_only
-        self._v3_recheck_at = self._clock() + V3_RECHECK_S if v3_era else None
+        self._v3_recheck_at = self._clock() + V3_RECHECK_S if self._v3_era() else None
 
     async def _detect(self) -> None:
         async with self._detect_lock:
