@@ -12,7 +12,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from custom_components.whatsminer.api import errors
+from custom_components.whatsminer.api import auto as auto_module, errors
 from custom_components.whatsminer.api.auto import V3_RECHECK_S, AutoMiner
 from custom_components.whatsminer.api.miner import Control, Detection, Miner
 from custom_components.whatsminer.api.models import (
@@ -228,7 +228,18 @@ async def test_remembered_v2_on_v3_era_firmware_asks_4433(socket_enabled: None) 
         await auto.close()
 
 
-async def test_v3_recheck_finds_nothing(socket_enabled: None) -> None:
+async def test_v3_recheck_finds_nothing(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recheck that finds 4433 still closed waits V3_RECHECK_S again: not one per poll."""
+    probes: list[str] = []
+    probe_v3 = auto_module._probe_v3
+
+    async def counted(host: str, port: int, timeout: float) -> Any:  # noqa: ASYNC109
+        probes.append(host)
+        return await probe_v3(host, port, timeout)
+
+    monkeypatch.setattr(auto_module, "_probe_v3", counted)
     async with _sim("v3", profile="m60s") as sim:
         miner = sim.miners[0]
         clock = FakeClock()
@@ -236,9 +247,15 @@ async def test_v3_recheck_finds_nothing(socket_enabled: None) -> None:
         miner.state.v3 = False
         miner.faults.on_change()
         await auto.poll()
+        assert len(probes) == 1  # the detection's
         clock.now += V3_RECHECK_S
         assert (await auto.poll()).api is ApiVersion.V2
-        assert auto.detections == 1
+        assert auto.detections == 1 and len(probes) == 2  # the recheck
+        await auto.poll()
+        assert len(probes) == 2  # not due again yet
+        clock.now += V3_RECHECK_S
+        await auto.poll()
+        assert len(probes) == 3
 
 
 async def test_set_password_passes_through(socket_enabled: None) -> None:

@@ -15,8 +15,7 @@ key=value parameters, on v3 (get.* plain, set.* signed) with `param=VALUE`, VALU
 JSON when it is JSON (`param=salt`, `param='{"percent":"90","mode":"fast"}'`). The
 password defaults to $WHATSMINER_PASSWORD, else the factory one of the API in use (v2
 admin, v3 super), and is never printed. Errors print one line and exit non-zero. Importing
-this module loads no Home Assistant and no client: the clients are loaded when a command
-runs.
+this module loads no Home Assistant (the clients, through `auto`, it does load).
 """
 
 from __future__ import annotations

@@ -283,8 +283,7 @@ class AutoMiner(Miner):
         self._backend, self._detection = backend, detection
         self._detect_due = False
         self._firmware = None
-        v3_era = detection.api is ApiVersion.V2 and Version(fw_ver=detection.firmware).v3_only
-        self._v3_recheck_at = self._clock() + V3_RECHECK_S if v3_era else None
+        self._v3_recheck_at = self._clock() + V3_RECHECK_S if self._v3_era() else None
 
     async def _detect(self) -> None:
         async with self._detect_lock:
@@ -316,14 +315,28 @@ class AutoMiner(Miner):
         assert self._backend is not None
         return self._backend
 
+    def _v3_era(self) -> bool:
+        """On v2, with firmware of the API v3 era (as the polls or the detection read it)."""
+        if self.api is not ApiVersion.V2:
+            return False
+        firmware = self._firmware or (self._detection.firmware if self._detection else None)
+        return Version(fw_ver=firmware).v3_only
+
+    async def _to_v3(self) -> bool:
+        """On v2: switch to API v3 when 4433 answers as v3 (one connection). True if it did."""
+        if self.api is not ApiVersion.V2:
+            return False
+        probe = await _probe_v3(self._host, self._v3_port, self._probe_timeout)
+        if probe.detection is None:
+            return False
+        await self._use(probe.detection)
+        return True
+
     async def _recheck_v3(self) -> None:
         """On v2 with v3-era firmware: does 4433 answer now? One connection at most."""
         if self._v3_recheck_at is None or self._clock() < self._v3_recheck_at:
             return
-        probe = await _probe_v3(self._host, self._v3_port, self._probe_timeout)
-        if probe.detection is not None:
-            await self._use(probe.detection)
-        else:
+        if not await self._to_v3():  # the recheck is only ever due on v2
             self._v3_recheck_at = self._clock() + V3_RECHECK_S
 
     async def _read[T](self, call: Callable[[Miner], Awaitable[T]]) -> T:
@@ -410,23 +423,6 @@ class AutoMiner(Miner):
         if not await self._to_v3():
             raise UnsupportedCommandError(ALTERNATIVE_MINING)
         await self._write(lambda m: m.set_mining(on))
-
-    def _v3_era(self) -> bool:
-        """On v2, with firmware of the API v3 era (as the polls or the detection read it)."""
-        if self.api is not ApiVersion.V2:
-            return False
-        firmware = self._firmware or (self._detection.firmware if self._detection else None)
-        return Version(fw_ver=firmware).v3_only
-
-    async def _to_v3(self) -> bool:
-        """On v2: switch to API v3 when 4433 answers as v3 (one connection). True if it did."""
-        if self.api is not ApiVersion.V2:
-            return False
-        probe = await _probe_v3(self._host, self._v3_port, self._probe_timeout)
-        if probe.detection is None:
-            return False
-        await self._use(probe.detection)
-        return True
 
     async def set_mining_at_boot(self, on: bool) -> None:
         await self._write(lambda m: m.set_mining_at_boot(on))

@@ -90,6 +90,21 @@ async def test_neither_password(fake: FakeV3Miner, v2_port: FakeMiner, clocks: C
     assert len(switch.opens) == 2
 
 
+async def test_factory_password_given_is_tried_once(
+    fake: FakeV3Miner, v2_port: FakeMiner, clocks: Clocks
+) -> None:
+    """`admin` given is also the factory fallback: one handshake, not the same one twice."""
+    fake.apiswitch = "0"
+    switch = linked(fake, v2_port, "unknown")
+    miner = make_miner(fake, clocks, v2_port=v2_port.port)
+    try:
+        with pytest.raises(WriteUnlockPasswordError):
+            await miner.enable_write_api("admin")
+    finally:
+        await miner.close()
+    assert len(switch.opens) == 1
+
+
 async def test_switch_on_but_super_still_factory(
     fake: FakeV3Miner, v2_port: FakeMiner, clocks: Clocks
 ) -> None:
