@@ -106,7 +106,7 @@ async def test_too_low_a_level_restarts_btminer(v3miner: SimulatedMiner) -> None
 
 async def test_too_low_a_target_restarts_in_a_loop(v3miner: SimulatedMiner) -> None:
     """A saved target below the hashboards' minimum applies at every btminer start: each run
-    loses balance (560 + a board slot, the boards by turns) and restarts again, until the target is raised."""
+    loses balance (560 + a board slot, by turns) and restarts again, until the target is raised."""
     v3miner.state.noise = False
     timing = v3miner.timing
     assert (await Client(v3miner.v3_port).write("set.miner.power", 500))["code"] == 0
