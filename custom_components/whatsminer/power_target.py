@@ -349,7 +349,7 @@ class PowerTargetNumber(_ControllerEntity):
         full = self._controller.range_full_w
         if full is None:
             return 0.0
-        return float(math.ceil(self._controller.lowest_w(full)))
+        return float(round(self._controller.lowest_w(full)))
 
     @property
     @override

@@ -27,6 +27,7 @@ from custom_components.whatsminer.const import (
     DOMAIN,
     ENTRY_VERSION,
 )
+from custom_components.whatsminer.diagnostics import async_get_config_entry_diagnostics
 from custom_components.whatsminer.manager.core import PowerManager
 from custom_components.whatsminer.power_target import controller_for
 from custom_components.whatsminer.profile import STORAGE_KEY
@@ -186,6 +187,8 @@ async def test_floor_is_kept_and_the_button_forgets_it(
     learned, _ = _floor(hass, m64_entry)
     stored = hass_storage[STORAGE_KEY]["data"]["floors"][m64_entry.entry_id]
     assert stored["floor_w"] == pytest.approx(learned, abs=1)
+    diagnostics = await async_get_config_entry_diagnostics(hass, m64_entry)
+    assert diagnostics["power_floor"] == stored
 
     assert await hass.config_entries.async_reload(m64_entry.entry_id)
     await hass.async_block_till_done()
