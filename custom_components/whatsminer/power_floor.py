@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 import math
 import re
 from typing import Any, Final, Protocol, override
@@ -34,7 +35,6 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfPower
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -74,6 +74,7 @@ def model_family(model: str | None) -> str | None:
     return match.group(0)
 
 
+@cache  # asked for every power bound, at every poll: a few models per installation
 def model_floor_w(model: str | None) -> float | None:
     """The floor known for a model, if any."""
     family = model_family(model)
@@ -314,8 +315,7 @@ def floor_applies(coordinator: WhatsMinerCoordinator) -> bool:
 POWER_FLOOR = SensorEntityDescription(
     key="power_floor",
     translation_key="power_floor",
-    device_class=SensorDeviceClass.POWER,
-    state_class=SensorStateClass.MEASUREMENT,
+    device_class=SensorDeviceClass.POWER,  # no state class: a setting, not a measurement
     native_unit_of_measurement=UnitOfPower.WATT,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
