@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from .context import ReadContext
-from .physics import MIN_LEVEL, full_power, running_power, settled_power
+from .physics import running_power, settled_power, unstable
 from .profiles import Profile
 from .state import (
     FACTORY_PASSWORD,
@@ -63,9 +63,14 @@ def stop_mining(m: Control, reason: str, *, v2: bool) -> None:
 
 
 def catch_up(m: Control) -> None:
-    """Carry out what came due while nothing was asked (nothing ticks): a stop that did not
-    hold ends when its time comes, as if btminer had restarted then."""
+    """Carry out what came due while nothing was asked (nothing ticks): runs below the
+    hashboards' minimum restart, and a stop that did not hold ends, when their time comes,
+    as if btminer had restarted then."""
     s = m.state
+    while s.unstable_at is not None and m.now() >= s.unstable_at:
+        at, s.unstable_at = s.unstable_at, None
+        if s.mining and not s.btminer_stopped:
+            lose_balance(m, at)
     if s.self_start_at is None or m.now() < s.self_start_at:
         return
     at, s.self_start_at = s.self_start_at, None
@@ -74,6 +79,7 @@ def catch_up(m: Control) -> None:
     s.mining, s.mineroff_reason = True, ""
     m.restart_btminer()  # a new run: fast boot and a saved target apply, the percentage not
     s.hashing_since, s.btminer_start_at = at, at + m.timing.btminer_restart_s  # when it was due
+    watch_stability(m, s.btminer_start_at)
     m.counters.self_restarts += 1
 
 
@@ -85,8 +91,34 @@ def start_mining(m: Control) -> None:
         s.mineroff_reason = ""
         s.hashing_since = m.now()
         s.preheat_started_at = None
+        watch_stability(m, s.hashing_since)
     if s.btminer_stopped:
         m.restart_btminer()
+
+
+BALANCE_CODE = 560  # + hashboard slot (560-563): "loss of balance"
+
+
+def lose_balance(m: Control, at: float | None = None) -> None:
+    """A run asked for less than its hashboards' minimum: a board loses balance (code 560 +
+    its slot, the slots in turn) and btminer restarts, at `at` (default now)."""
+    s = m.state
+    at = m.now() if at is None else at
+    slot = m.counters.balance_restarts % min(m.profile.boards, 4)
+    code = BALANCE_CODE + slot
+    s.error_codes[code] = at
+    s.error_reasons[code] = f"hashboard {slot} loss of balance"
+    m.counters.balance_restarts += 1
+    m.restart_btminer()
+    s.stopped_at, s.btminer_start_at = at, at + m.timing.btminer_restart_s
+    watch_stability(m, s.btminer_start_at)
+
+
+def watch_stability(m: Control, since: float) -> None:
+    """A run that starts at `since` asked for less than its hashboards' minimum (a saved
+    target, a power limit) lasts `Timing.unstable_run_s`, then restarts: a loop."""
+    s = m.state
+    s.unstable_at = since + m.timing.unstable_run_s if unstable(s, m.profile) else None
 
 
 def set_power_mode(m: Control, mode: str) -> None:
@@ -116,15 +148,13 @@ def tuned(m: Control) -> bool:
 def _retarget(m: Control, start: float, seconds: float) -> None:
     """Move the power from `start` to what the settings now ask for, over `seconds`.
 
-    A level below MIN_LEVEL of full power is more than btminer can run: it restarts and
-    comes back without the percentage (never kept across a restart); a target that low then
-    runs at MIN_LEVEL (see `settled_power`).
+    A level below the hashboards' minimum is more than btminer can run: it restarts and
+    comes back without the percentage (never kept across a restart); a target that low
+    then runs at the minimum until it loses balance again (see `lose_balance`).
     """
     s, now = m.state, m.now()
-    full = full_power(s, m.profile)
-    base = full if s.live_target_w is None else float(s.live_target_w)
-    if base * s.power_pct / 100.0 < full * MIN_LEVEL - 0.5:
-        m.restart_btminer()
+    if unstable(s, m.profile):
+        lose_balance(m)
         return
     s.power_ramp = PowerRamp(start, settled_power(s, m.profile), now, seconds)
 

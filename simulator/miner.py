@@ -155,6 +155,7 @@ class SimulatedMiner:
         s = self.state
         s.booted_fast = s.fast_boot
         s.power_pct, s.power_ramp, s.live_target_w = 100.0, None, s.power_target_w
+        actions.watch_stability(self, s.btminer_start_at)
 
     def reboot(self) -> None:
         s, now = self.state, self.now()

@@ -28,18 +28,33 @@ def full_power(state: MinerState, profile: Profile) -> float:
     return profile.power_w[state.power_mode] * freq_factor
 
 
-def settled_power(state: MinerState, profile: Profile) -> float:
-    """The power the settings ask for once any change has finished.
+def min_stable_power(state: MinerState, profile: Profile) -> float:
+    """The least the hashboards run at: the profile's own, else MIN_LEVEL of full power."""
+    if profile.min_stable_w is not None:
+        return float(profile.min_stable_w)
+    return full_power(state, profile) * MIN_LEVEL
 
-    A live power target replaces full power (never below MIN_LEVEL of it); the percentage
-    applies on top; the power limit caps everything.
-    """
-    full = full_power(state, profile)
-    base = full
+
+def asked_power(state: MinerState, profile: Profile) -> float:
+    """What the settings ask the hashboards for: a live power target replaces full power,
+    the percentage applies on top, the power limit caps everything. Below the hashboards'
+    minimum the run is unstable (see actions.lose_balance)."""
+    base = full_power(state, profile)
     if state.live_target_w is not None:
-        base = max(float(state.live_target_w), full * MIN_LEVEL)
+        base = float(state.live_target_w)
     wanted = base * state.power_pct / 100.0
     return max(0.0, min(wanted, float(state.power_limit_w), float(profile.max_power_limit_w)))
+
+
+def unstable(state: MinerState, profile: Profile) -> bool:
+    """Whether the settings ask for less than the hashboards run at."""
+    return asked_power(state, profile) < min_stable_power(state, profile) - 0.5
+
+
+def settled_power(state: MinerState, profile: Profile) -> float:
+    """The power the settings ask for once any change has finished; a run asked for less
+    than the hashboards' minimum runs at the minimum until it restarts."""
+    return max(asked_power(state, profile), min_stable_power(state, profile))
 
 
 def running_power(state: MinerState, profile: Profile, now: float) -> float:

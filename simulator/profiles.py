@@ -76,6 +76,9 @@ class Profile:
     v3_api: str = "3.0.2"  # get.device.info system.api once on v3 firmware
     hash_board: str = ""  # get.device.info miner.hash-board
     quirks: frozenset[str] = frozenset()  # Quirk names this firmware always shows
+    # the least its hashboards run at; below it btminer restarts (codes 560-563, "loss of
+    # balance"). None: physics.MIN_LEVEL of full power
+    min_stable_w: int | None = None
     # the write API at start (real miners leave the factory with it off; on, so a test need
     # not enable it first; MinerSimulator(write_api=False) or --write-api off start it off)
     write_api: bool = True
@@ -265,6 +268,7 @@ PROFILES: dict[str, Profile] = {
             v3=True,
             hash_board="L20",
             quirks=frozenset({Quirk.V2_STOP_RESTARTS}),
+            min_stable_w=2000,  # the report of issue 20: about 2000 W holds, 1000 W loops
         ),
         Profile(
             name="m66s_immersion",

@@ -158,6 +158,7 @@ class MinerState:
     report_gap_s: int = 0
     preheat_started_at: float | None = None
     self_start_at: float | None = None  # a stop that does not hold: btminer restarts then
+    unstable_at: float | None = None  # a run below the hashboards' minimum restarts then
     reboot_until: float = 0.0  # the control board is down (port closed) until then
     noise: bool = True  # False: readings are exact, handy for assertions
     reading: Callable[[], Reading] | None = field(default=None, repr=False, compare=False)
@@ -249,6 +250,7 @@ class Counters:
     bytes_in: int = 0
     bytes_out: int = 0
     self_restarts: int = 0  # stops that did not hold (btminer started again by itself)
+    balance_restarts: int = 0  # restarts of a run asked for less than its hashboards' minimum
 
 
 @dataclass(slots=True)
@@ -267,3 +269,4 @@ class Timing:
     log_delay_s: float = 0.01
     v3_idle_timeout_s: float = 300.0  # real seconds without a frame before 4433 hangs up
     self_restart_s: float = 90.0  # a stop that does not hold: hashing again this much later
+    unstable_run_s: float = 60.0  # a run with a saved target below the minimum lasts this long

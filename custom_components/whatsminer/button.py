@@ -21,6 +21,8 @@ from .const import LOGGER
 from .coordinator import WhatsMinerConfigEntry
 from .entity import WhatsMinerEntity, has_control
 from .helpers import async_miner_action
+from .power_floor import floor_entities
+from .power_target import controller_for
 
 PARALLEL_UPDATES = 1
 
@@ -90,6 +92,7 @@ async def async_setup_entry(
         for description in BUTTONS
         if has_control(coordinator, description.control)
     )
+    async_add_entities(floor_entities(coordinator, controller_for(coordinator))[1])
 
 
 class WhatsMinerButton(WhatsMinerEntity, ButtonEntity):

@@ -176,10 +176,7 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
                 return self._control.set_fn(miner, value)
 
             try:
-                if (write := self._control.write_fn) is not None:
-                    await write(self.coordinator, action, value)
-                else:
-                    await async_miner_action(self.coordinator, action)
+                await self._async_send(action, value)
             finally:
                 self.async_remove_if_unsupported(self._command)
             self._last_set = value
@@ -190,3 +187,10 @@ class WhatsMinerControlEntity[T](WhatsMinerEntity, RestoreEntity):
             await apply()
         else:
             await self._coalescer.async_submit(self._control.key, value, apply)
+
+    async def _async_send(self, action: Callable[[Miner], Awaitable[Any]], value: T) -> None:
+        """Send the write: its own way (`write_fn`), else through the action helper."""
+        if (write := self._control.write_fn) is not None:
+            await write(self.coordinator, action, value)
+        else:
+            await async_miner_action(self.coordinator, action)

@@ -123,6 +123,11 @@ class WhatsMinerCoordinator(DataUpdateCoordinator[MinerSnapshot]):
         )
 
     @property
+    def profile_store(self) -> ProfileStore | None:
+        """Where this miner's profile and learned power floor are kept."""
+        return self._profiles
+
+    @property
     def mac(self) -> str:
         """The normalised MAC address this entry belongs to."""
         assert self.config_entry.unique_id is not None

@@ -57,7 +57,7 @@ async def async_get_config_entry_diagnostics(
         return {"title": entry.title, **manager.diagnostics()}
     coordinator = entry.runtime_data
     snapshot = coordinator.data  # None while a miner set up from its profile never answered
-    profile = coordinator.profile
+    profile, store = coordinator.profile, coordinator.profile_store
     return {
         "entry": async_redact_data(
             {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
@@ -70,6 +70,7 @@ async def async_get_config_entry_diagnostics(
             coordinator.update_interval.total_seconds() if coordinator.update_interval else None
         ),
         "profile": async_redact_data(profile.as_dict(), TO_REDACT) if profile else None,
+        "power_floor": store.floor(entry.entry_id) if store else None,  # learned, if any
         "snapshot": (
             async_redact_data(_plain(asdict(snapshot) | {"raw": None}), TO_REDACT)
             if snapshot is not None

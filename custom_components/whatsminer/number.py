@@ -8,8 +8,9 @@ parked at its minimum.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+import math
 from typing import Any, override
 
 from homeassistant.components.number import (
@@ -23,13 +24,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData
 
-from .api.miner import Capabilities, Control
+from .api.miner import Capabilities, Control, Miner
 from .api.models import MinerSnapshot
 from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offered
 from .coordinator import WhatsMinerConfigEntry
 from .manager import entities as manager_entities
 from .manager.flow import is_power_manager
-from .power_target import power_target_entities
+from .power_target import PowerTargetController, controller_for, power_target_entities
 
 PARALLEL_UPDATES = 1
 
@@ -51,6 +52,9 @@ class WhatsMinerNumberEntityDescription(
 
     max_fn: Callable[[Capabilities], float | None] = lambda _: None
     max_from_power: bool = False
+    # A power level (in W or % of full power): never set below the power floor, and a
+    # restart after it raises the floor (power_floor.py).
+    floored: bool = False
     # An input box shows the whole name and the value; a slider cuts the name off on the
     # device page ("Frequency ra…") and shows no number.
     mode: NumberMode = NumberMode.BOX
@@ -78,6 +82,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         max_fn=lambda caps: caps.power_percent_max,
         value_fn=_power_percent,
+        floored=True,
         set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=True),
     ),
     WhatsMinerNumberEntityDescription(
@@ -91,6 +96,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         max_fn=lambda caps: caps.power_percent_max,
         restarts_mining=True,
         value_fn=_power_percent,
+        floored=True,
         set_fn=lambda miner, value: miner.set_power_percent(int(value), fast=False),
     ),
     WhatsMinerNumberEntityDescription(
@@ -105,6 +111,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         restarts_mining=True,
         max_from_power=True,
         value_fn=_power_limit,
+        floored=True,
         set_fn=lambda miner, value: miner.set_power_limit(int(value)),
     ),
     WhatsMinerNumberEntityDescription(
@@ -156,6 +163,7 @@ NUMBERS: tuple[WhatsMinerNumberEntityDescription, ...] = (
         native_max_value=MAX_POWER_W,
         native_step=1,
         native_unit_of_measurement=UnitOfPower.WATT,
+        floored=True,
         set_fn=lambda miner, value: miner.set_power_target(int(value)),
     ),
 )
@@ -232,6 +240,54 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
         if (bound := description.max_fn(self.capabilities)) is not None:
             return bound
         return super().native_max_value
+
+    @property
+    def _bounds(self) -> PowerTargetController:
+        return controller_for(self.coordinator)
+
+    def _in_watts(self, value: float) -> float | None:
+        """The power a value of this number stands for."""
+        if self.entity_description.native_unit_of_measurement != PERCENTAGE:
+            return value
+        full = self._bounds.full_power_w
+        return None if full is None else value * full / 100.0
+
+    def _floor_value(self) -> float | None:
+        """The power floor in this number's unit, where it is known."""
+        if not self.entity_description.floored:
+            return None
+        if (floor := self._bounds.floor.floor_w) is None:
+            return None
+        if self.entity_description.native_unit_of_measurement != PERCENTAGE:
+            return float(math.ceil(floor))
+        full = self._bounds.full_power_w
+        return None if not full else float(min(100, math.ceil(100.0 * floor / full)))
+
+    @property
+    @override
+    def native_min_value(self) -> float:
+        low = super().native_min_value
+        floor = self._floor_value()
+        return low if floor is None else max(low, floor)
+
+    @override
+    async def _async_send(self, action: Callable[[Miner], Awaitable[Any]], value: float) -> None:
+        watts = self._in_watts(value) if self.entity_description.floored else None
+        if watts is None:
+            await super()._async_send(action, value)
+            return
+        await self._bounds.floor.async_watch(
+            watts,
+            self._bounds.full_power_w,
+            lambda: super(WhatsMinerNumber, self)._async_send(action, value),
+            restarting=self.entity_description.restarts_mining,
+            rewrite=self._async_write_floor,
+        )
+
+    async def _async_write_floor(self, _floor_w: float) -> None:
+        """The miner restarted at the value written: write it again at the raised floor."""
+        if (value := self._floor_value()) is not None:
+            await self.async_write_value(value)
 
     @property
     @override

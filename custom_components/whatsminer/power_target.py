@@ -4,8 +4,9 @@ v2 `set_power_pct` and v3 `set.miner.power_percent` fast (`set_power_percent(fas
 a percentage of the miner's full power; the watts are converted with the full power learned
 from the miner's own readings at 100 % (kept across restarts). A miner without a fast
 percentage but with `set_power_target` (v3 `set.miner.power`) gets the watts directly once
-tuning has finished. The target is bounded below by the lowest level the miner runs stably at
-(the *Power target minimum* number, default from manager/power.py) and above by full power,
+tuning has finished. The target is bounded below by the lowest level the owner allows (the
+*Power target minimum* number, default from manager/power.py) and by the power floor the miner
+runs at without restarting (power_floor.py, learned from its restarts), above by full power,
 and written again when the miner has forgotten it (restart, reboot, mining started again).
 
 `controller_for(coordinator)` is the one controller per miner; the number entities here and
@@ -14,6 +15,7 @@ the power manager both go through it.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast, override
 from weakref import WeakKeyDictionary
 
@@ -46,6 +48,7 @@ from .manager.power import (
     percent_for,
     watts_for,
 )
+from .power_floor import PowerFloor
 
 POWER_TARGET_KEY = "power_target_fast"
 # The target's range follows full power in steps of more than this share: Home Assistant
@@ -70,6 +73,8 @@ class PowerTargetController:
         self._last_reading: tuple[int | None, float] | None = None  # (percent, W) last poll
         self._observed: Observed | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        self.floor = PowerFloor(coordinator)
+        self.floor.async_add_listener(self._floor_changed)
         entry = coordinator.config_entry
         entry.async_on_unload(coordinator.async_add_listener(self._async_polled))
         entry.async_on_unload(self._forget)
@@ -111,9 +116,22 @@ class PowerTargetController:
 
     @property
     def min_power_w(self) -> float | None:
-        """The lowest power the miner is set to."""
+        """The lowest power the miner is set to: the owner's minimum or the power floor."""
         full = self.full_power_w
-        return None if full is None else watts_for(self.min_percent, full)
+        return self.floor.floor_w if full is None else self.lowest_w(full)
+
+    def lowest_w(self, full_w: float) -> float:
+        """The lower bound at a full power of `full_w`: the owner's minimum or the floor."""
+        low = watts_for(self.min_percent, full_w)
+        floor = self.floor.floor_w
+        return low if floor is None else min(max(low, floor), full_w)
+
+    @callback
+    def _floor_changed(self) -> None:
+        """The floor rose or was reset: the target stays above it (written at the next poll)."""
+        if self.target_w is not None:
+            self.target_w = self.clamp(self.target_w)
+        self.notify()
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -151,11 +169,18 @@ class PowerTargetController:
         full = self.full_power_w
         if caps.has(Control.POWER_PERCENT_FAST) and full is not None:
             percent = percent_for(self.target_w, full, self.min_percent, caps.power_percent_max)
+            if (floor := self.floor.floor_w) is not None and watts_for(percent, full) < floor:
+                percent = min(math.ceil(100.0 * floor / full), caps.power_percent_max)
 
             async def write(miner: Miner) -> None:
                 await miner.set_power_percent(percent, fast=True)
 
-            await async_miner_action(self.coordinator, write, refresh=refresh)
+            await self.floor.async_watch(
+                watts_for(percent, full),
+                full,
+                lambda: async_miner_action(self.coordinator, write, refresh=refresh),
+                restarting=False,
+            )
             if percent != self.percent_set:
                 self._last_reading = None  # a poll under way may still show the old level
             self.percent_set = percent
@@ -167,8 +192,13 @@ class PowerTargetController:
                 self.notify()
                 return
             watts = round(self.target_w)
-            await async_miner_action(
-                self.coordinator, lambda miner: miner.set_power_target(watts), refresh=refresh
+            await self.floor.async_watch(
+                watts,
+                full,
+                lambda: async_miner_action(
+                    self.coordinator, lambda miner: miner.set_power_target(watts), refresh=refresh
+                ),
+                restarting=False,
             )
             self.percent_set = None
         else:
@@ -195,8 +225,14 @@ class PowerTargetController:
         learned = learn_full_power(
             self.learned_full_w, snapshot, self.percent_set, mining_for, steady=steady
         )
+        # A restart at the target raises the floor, and the target with it: written again.
+        raised = self.floor.async_polled(before, observed, self.full_power_w)
+        if raised and not mines:
+            self._deferred = True
         reapply = self.target_w is not None and (
-            (self._deferred and mines) or needs_reapply(self._observed, observed, self.percent_set)
+            (self._deferred and mines)
+            or (raised and mines)
+            or needs_reapply(self._observed, observed, self.percent_set)
         )
         self._observed = observed
         self.learned_full_w = learned
@@ -311,7 +347,9 @@ class PowerTargetNumber(_ControllerEntity):
     @override
     def native_min_value(self) -> float:
         full = self._controller.range_full_w
-        return 0.0 if full is None else float(round(watts_for(self._controller.min_percent, full)))
+        if full is None:
+            return 0.0
+        return float(round(self._controller.lowest_w(full)))
 
     @property
     @override

@@ -11,6 +11,9 @@ rebuild at any time, not configuration: its ~3 KB (the list of readings) would o
 rewritten with every save of `core.config_entries`, for every miner. Not one Store per entry,
 because a barn of 1,000 miners would then read 1,000 files at start-up; one file is read
 once, and writes are delayed and coalesced.
+
+The same file keeps each miner's learned power floor (power_floor.py): unlike the profile it
+is learned from the miner's restarts, not rebuilt from a poll, so it has its own section.
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ class ProfileStore:
         """Create the store (nothing is read yet)."""
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self._profiles: dict[str, dict[str, Any]] | None = None
+        self._floors: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
 
     async def async_load(self) -> None:
@@ -119,6 +123,7 @@ class ProfileStore:
             if self._profiles is None:
                 data = await self._store.async_load() or {}
                 self._profiles = dict(data.get("profiles", {}))
+                self._floors = dict(data.get("floors", {}))
 
     def get(self, entry_id: str) -> MinerProfile | None:
         """The stored profile of an entry, if it has a readable one."""
@@ -137,14 +142,31 @@ class ProfileStore:
         self._profiles[entry_id] = profile.as_dict()
         self._store.async_delay_save(self._data, SAVE_DELAY_S)
 
+    def floor(self, entry_id: str) -> dict[str, Any] | None:
+        """The power floor learned for an entry (power_floor.py reads it)."""
+        return self._floors.get(entry_id)
+
+    @callback
+    def async_set_floor(self, entry_id: str, floor: dict[str, Any] | None) -> None:
+        """Remember (or, with None, forget) an entry's learned power floor."""
+        if floor is None:
+            if self._floors.pop(entry_id, None) is None:
+                return
+        else:
+            self._floors[entry_id] = floor
+        self._store.async_delay_save(self._data, SAVE_DELAY_S)
+
     @callback
     def async_remove(self, entry_id: str) -> None:
-        """Forget an entry's profile (the entry was removed)."""
+        """Forget an entry's profile and floor (the entry was removed)."""
+        removed = self._floors.pop(entry_id, None) is not None
         if self._profiles is not None and self._profiles.pop(entry_id, None) is not None:
+            removed = True
+        if removed:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
 
     def _data(self) -> dict[str, Any]:
-        return {"profiles": self._profiles or {}}
+        return {"profiles": self._profiles or {}, "floors": self._floors}
 
 
 PROFILES: HassKey[ProfileStore] = HassKey(f"{DOMAIN}_profiles")

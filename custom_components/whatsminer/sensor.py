@@ -43,6 +43,8 @@ from .entity import WhatsMinerEntity, shown_by_control
 from .manager import entities as manager_entities
 from .manager.flow import is_power_manager
 from .miner_errors import error_codes, errors_attributes, latest_error, latest_error_attributes
+from .power_floor import floor_entities
+from .power_target import controller_for
 
 PARALLEL_UPDATES = 0
 
@@ -528,6 +530,7 @@ async def async_setup_entry(
     descriptions += _board_descriptions(coordinator)
     entities: list[SensorEntity] = [WhatsMinerSensor(coordinator, d) for d in descriptions]
     entities.append(WhatsMinerEnergySensor(coordinator, ENERGY))
+    entities += floor_entities(coordinator, controller_for(coordinator))[0]
     async_add_entities(entities)
 
 

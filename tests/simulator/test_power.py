@@ -26,6 +26,12 @@ def settle(miner: SimulatedMiner) -> None:
     miner.clock.advance(miner.timing.btminer_restart_s + miner.timing.warmup_s + 1)
 
 
+def restarts(miner: SimulatedMiner) -> int:
+    """Balance losses so far (what came due is carried out when the miner is looked at)."""
+    miner.reading()
+    return miner.counters.balance_restarts
+
+
 async def percent(miner: SimulatedMiner, value: int, mode: str) -> None:
     param = {"percent": str(value), "mode": mode}
     assert (await Client(miner.v3_port).write("set.miner.power_percent", param))["code"] == 0
@@ -98,12 +104,66 @@ async def test_too_low_a_level_restarts_btminer(v3miner: SimulatedMiner) -> None
     assert (await summary(v3miner))["hash-realtime"] == pytest.approx(186, rel=0.01)
 
 
-async def test_too_low_a_target_restarts_then_runs_at_the_floor(v3miner: SimulatedMiner) -> None:
+async def test_too_low_a_target_restarts_in_a_loop(v3miner: SimulatedMiner) -> None:
+    """A saved target below the hashboards' minimum applies at every btminer start: each run
+    loses balance (560 + a board slot, by turns) and restarts again, until the target is raised."""
     v3miner.state.noise = False
+    timing = v3miner.timing
     assert (await Client(v3miner.v3_port).write("set.miner.power", 500))["code"] == 0
     assert (await read(v3miner.v3_port, "get.miner.status", "summary"))["msg"] == BTMINER_DOWN
-    settle(v3miner)
-    assert (await summary(v3miner))["power-realtime"] == pytest.approx(3400 * MIN_LEVEL + 12, abs=2)
+    assert v3miner.state.error_codes.keys() == {560}
+    v3miner.clock.advance(timing.btminer_restart_s + 1)
+    # up again, at its minimum (a quarter of full power on this profile) for a while
+    assert (await summary(v3miner))["power-realtime"] > 0
+    v3miner.clock.advance(timing.unstable_run_s)
+    assert (await read(v3miner.v3_port, "get.miner.status", "summary"))["msg"] == BTMINER_DOWN
+    v3miner.clock.advance(3 * (timing.btminer_restart_s + timing.unstable_run_s))
+    assert restarts(v3miner) == 5
+    assert set(v3miner.state.error_codes) == {560, 561, 562}  # three hashboards
+    errors = (await read(v3miner.v3_port, "get.device.info", "error-code"))["msg"]["error-code"]
+    assert any(error.get("reason") == "hashboard 1 loss of balance" for error in errors)
+    # raised to what the boards hold: saved now, applied from the next start (sent during
+    # tuning); the loop ends then
+    assert (await Client(v3miner.v3_port).write("set.miner.power", 2000))["code"] == 0
+    v3miner.clock.advance(timing.btminer_restart_s + timing.unstable_run_s)
+    assert restarts(v3miner) <= 6
+    looped = restarts(v3miner)
+    v3miner.clock.advance(10 * (timing.btminer_restart_s + timing.unstable_run_s))
+    assert restarts(v3miner) == looped
+    assert (await summary(v3miner))["power-realtime"] == pytest.approx(2012, abs=2)
+
+
+async def test_a_stop_ends_the_loop_and_a_start_takes_it_up(v3miner: SimulatedMiner) -> None:
+    timing = v3miner.timing
+    client = Client(v3miner.v3_port)
+    assert (await client.write("set.miner.power", 500))["code"] == 0
+    assert (await client.write("set.miner.service", "stop"))["code"] == 0
+    v3miner.clock.advance(10 * timing.unstable_run_s)
+    assert restarts(v3miner) == 1  # the write's own
+    assert (await client.write("set.miner.service", "start"))["code"] == 0
+    v3miner.clock.advance(timing.unstable_run_s + 1)
+    assert restarts(v3miner) == 2
+
+
+async def test_the_m64_loops_below_2000_w_and_holds_above(socket_enabled: None) -> None:
+    """The report of issue 20: an M64 holds about 2000 W and loops at 1000 W, also when the
+    level is a power limit (which restarts btminer by itself) or a fast percentage."""
+    clock = SimClock(frozen=True)
+    async with MinerSimulator(profile="m64_hydro", password=V3_PASSWORD, clock=clock) as sim:
+        miner = sim.miners[0]
+        timing, client = miner.timing, Client(miner.v3_port)
+        settle(miner)
+        await percent(miner, 20, "fast")  # 1500 W of 7500
+        assert restarts(miner) == 1
+        settle(miner)
+        assert (await summary(miner))["power-realtime"] > 7000  # the percentage is lost
+        await percent(miner, 30, "fast")  # 2250 W holds
+        clock.advance(10 * timing.unstable_run_s)
+        assert restarts(miner) == 1
+        assert (await summary(miner))["power-realtime"] == pytest.approx(2250 + 12, rel=0.02)
+        assert (await client.write("set.miner.power_limit", 1000))["code"] == 0
+        clock.advance(3 * (timing.btminer_restart_s + timing.unstable_run_s))
+        assert restarts(miner) >= 3
 
 
 async def test_power_limit_restarts_mining(v3miner: SimulatedMiner) -> None:

@@ -155,7 +155,19 @@ def needs_reapply(before: Observed | None, now: Observed, percent_set: int | Non
         return True  # the mining process came back, or mining started again
     if before.upfreq_complete is False and now.upfreq_complete is True:
         return True  # tuning finished: v3 applies a percentage only now
+    return went_back(before, now)
+
+
+def went_back(before: Observed, now: Observed) -> bool:
+    """Whether the uptime or the mining process's run time went back: a reboot or restart."""
     for old, new in ((before.uptime_s, now.uptime_s), (before.elapsed_s, now.elapsed_s)):
         if old is not None and new is not None and new < old:
             return True
     return False
+
+
+def restarted(before: Observed, now: Observed) -> bool:
+    """Whether the miner restarted between two polls by itself: its mining process went
+    down, or its uptime or run time went back (a stop or start of ours excluded by the
+    caller)."""
+    return (now.process_down and not before.process_down) or went_back(before, now)
