@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-import math
 import re
 from typing import Any, Final, Protocol, override
 
@@ -349,7 +348,7 @@ class PowerFloorSensor(_BoundsEntity, SensorEntity):
     @override
     def native_value(self) -> float | None:
         low = self._bounds.min_power_w
-        return None if low is None else math.ceil(low)
+        return None if low is None else round(low)  # as the power numbers show it
 
     @property
     @override
