@@ -30,6 +30,7 @@ from .control import WhatsMinerControlDescription, WhatsMinerControlEntity, offe
 from .coordinator import WhatsMinerConfigEntry
 from .manager import entities as manager_entities
 from .manager.flow import is_power_manager
+from .manager.power import percent_at_least
 from .power_target import PowerTargetController, controller_for, power_target_entities
 
 PARALLEL_UPDATES = 1
@@ -261,7 +262,7 @@ class WhatsMinerNumber(WhatsMinerControlEntity[float], NumberEntity):
         if self.entity_description.native_unit_of_measurement != PERCENTAGE:
             return float(math.ceil(floor))
         full = self._bounds.full_power_w
-        return None if not full else float(min(100, math.ceil(100.0 * floor / full)))
+        return None if not full else float(percent_at_least(floor, full))
 
     @property
     @override

@@ -44,7 +44,7 @@ from .api.miner import Control
 from .api.models import MinerSnapshot
 from .const import LOGGER
 from .coordinator import WhatsMinerCoordinator
-from .entity import WhatsMinerEntity
+from .entity import WhatsMinerEntity, has_control
 from .manager.power import Observed, restarted
 from .miner_errors import error_codes
 
@@ -307,8 +307,7 @@ class PowerBounds(Protocol):
 
 def floor_applies(coordinator: WhatsMinerCoordinator) -> bool:
     """Whether Home Assistant sets this miner's power (so a floor bounds it)."""
-    caps = coordinator.capabilities
-    return not coordinator.monitor_only and any(caps.has(c) for c in POWER_CONTROLS)
+    return any(has_control(coordinator, control) for control in POWER_CONTROLS)
 
 
 POWER_FLOOR = SensorEntityDescription(

@@ -15,7 +15,6 @@ the power manager both go through it.
 
 from __future__ import annotations
 
-import math
 from typing import Any, cast, override
 from weakref import WeakKeyDictionary
 
@@ -45,6 +44,7 @@ from .manager.power import (
     is_steady,
     learn_full_power,
     needs_reapply,
+    percent_at_least,
     percent_for,
     watts_for,
 )
@@ -170,7 +170,7 @@ class PowerTargetController:
         if caps.has(Control.POWER_PERCENT_FAST) and full is not None:
             percent = percent_for(self.target_w, full, self.min_percent, caps.power_percent_max)
             if (floor := self.floor.floor_w) is not None and watts_for(percent, full) < floor:
-                percent = min(math.ceil(100.0 * floor / full), caps.power_percent_max)
+                percent = percent_at_least(floor, full, caps.power_percent_max)
 
             async def write(miner: Miner) -> None:
                 await miner.set_power_percent(percent, fast=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.whatsminer.api.models import ErrorCode, MinerSnapshot, Summary
+from custom_components.whatsminer.manager.power import percent_at_least
 from custom_components.whatsminer.power_floor import (
     LearnedFloor,
     balance_losses,
@@ -68,3 +69,9 @@ def test_balance_losses_are_the_codes_560_to_563_with_their_time() -> None:
     )
     assert balance_losses(snapshot) == {(561, at), (563, None)}
     assert balance_losses(None) == frozenset()
+
+
+def test_percent_at_least_never_stands_for_less_than_the_floor() -> None:
+    assert percent_at_least(2000, 7500) == 27  # 26 % is only 1950 W
+    assert percent_at_least(2250, 7500) == 30
+    assert percent_at_least(7000, 7500, max_percent=90) == 90

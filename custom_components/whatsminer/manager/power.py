@@ -35,6 +35,11 @@ def percent_for(watts: float, full_power_w: float, min_percent: int, max_percent
     return max(min_percent, min(max_percent, percent))
 
 
+def percent_at_least(watts: float, full_power_w: float, max_percent: int = 100) -> int:
+    """The lowest percentage that stands for `watts` or more (at most `max_percent`)."""
+    return min(math.ceil(100.0 * watts / full_power_w), max_percent)
+
+
 def watts_for(percent: int, full_power_w: float) -> float:
     """The power a percentage stands for."""
     return full_power_w * percent / 100.0
