@@ -194,6 +194,20 @@ class SimulatedMiner:
         self.state.error_codes.clear()
         self.state.error_reasons.clear()
 
+    async def press_ip_report(self, to: tuple[str, int] = ("255.255.255.255", 8888)) -> bytes:
+        """The IP report button on the control board: one UDP datagram naming the miner's
+        address and MAC, sent from its address to the broadcast address (or `to`)."""
+        payload = f"IP:{self.host}MAC:{self.state.mac}".encode()
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, local_addr=(self.host, 0), allow_broadcast=True
+        )
+        try:
+            transport.sendto(payload, to)
+        finally:
+            transport.close()
+        return payload
+
     def reading(self) -> Reading:
         actions.catch_up(self)
         return compute(self.state, self.profile, self.timing, self.now())

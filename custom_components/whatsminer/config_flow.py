@@ -14,7 +14,10 @@ and the MACs of miners already added (`registered_devices`). A known miner's ent
 new address (same entry and device, reloaded); anything else is detected like an address the
 user entered and, if it is a WhatsMiner, offered with the same password question. Miners whose
 hostname was renamed are found by leaving the address empty: a search of the local subnets
-that confirms every answer with the same detection (both ports).
+that confirms every answer with the same detection (both ports). Where it finds nothing new
+(a miner on another subnet, or with an address nobody knows), the flow can wait two minutes
+for the miner's IP report button (a UDP datagram to port 8888, api/ipreport.py), then
+detects the address it names.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ import probatio as vol
 
 from .access import async_check_password
 from .api.auto import create_miner, detect
-from .api.errors import NotAWhatsMinerError, WhatsMinerError
+from .api.errors import NotAWhatsMinerError, WhatsMinerConnectionError, WhatsMinerError
+from .api.ipreport import IP_REPORT_PORT, IpReport, async_wait_for_report
 from .api.miner import ACCOUNTS, DEFAULT_PASSWORDS, DEFAULT_V2_PORT, DEFAULT_V3_PORT, Detection
 from .api.models import ApiVersion
 from .const import (
@@ -95,6 +99,7 @@ DETECT_TIMEOUT_S = 3.0  # per probe when the user enters an address
 DHCP_BOOT_WAIT_S = 180.0
 DHCP_RETRY_S = 15.0
 PROGRESS_STEP = 8  # report progress every this many probes
+IP_REPORT_WAIT_S = 120.0  # how long the flow listens for a press of the IP report button
 
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 PORT_SELECTOR = NumberSelector(
@@ -309,6 +314,9 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start without a miner."""
         self._search_task: asyncio.Task[list[Target]] | None = None
+        self._report_task: asyncio.Task[IpReport | None] | None = None
+        self._report: IpReport | None = None
+        self._report_error = ""
         self._found: dict[str, Target] = {}
         self._target: Target | None = None
 
@@ -330,7 +338,9 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
 
     async def async_step_add(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """What to add: another miner or a power manager."""
-        return self.async_show_menu(step_id="add", menu_options=["miner", "power_manager"])
+        return self.async_show_menu(
+            step_id="add", menu_options=["miner", "ip_report", "power_manager"]
+        )
 
     async def async_step_miner(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a miner (chosen in the menu)."""
@@ -452,8 +462,61 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
     async def async_step_search_none(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Nothing new was found."""
-        return self.async_abort(reason="no_miners_found")
+        """Nothing new was found: wait for the miner's IP report, or enter its address."""
+        return self.async_show_menu(step_id="search_none", menu_options=["ip_report", "miner"])
+
+    async def async_step_ip_report(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Listen (UDP 8888) until a miner's IP report button is pressed, showing progress."""
+        if self._report_task is None:
+            self._report_task = self.hass.async_create_task(
+                async_wait_for_report(IP_REPORT_WAIT_S, port=IP_REPORT_PORT), eager_start=False
+            )
+        if not self._report_task.done():
+            return self.async_show_progress(
+                step_id="ip_report", progress_action="ip_report", progress_task=self._report_task
+            )
+        task, self._report_task = self._report_task, None
+        try:
+            self._report = task.result()
+        except WhatsMinerConnectionError as err:
+            self._report_error = str(err)
+            return self.async_show_progress_done(next_step_id="ip_report_unavailable")
+        return self.async_show_progress_done(
+            next_step_id="ip_report_found" if self._report else "ip_report_none"
+        )
+
+    async def async_step_ip_report_found(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A miner reported its address: detect it there, then as any miner found."""
+        assert self._report is not None
+        host = self._report.host
+        LOGGER.debug("IP report from %s (MAC %s)", host, self._report.mac)
+        target, error = await async_detect(host, DEFAULT_V2_PORT, DEFAULT_V3_PORT)
+        if target is None:
+            return self.async_abort(
+                reason=error or "unknown", description_placeholders={"host": host}
+            )
+        return await self._async_found(target)
+
+    async def async_step_ip_report_none(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """No miner reported within the time."""
+        return self.async_abort(
+            reason="no_ip_report",
+            description_placeholders={"minutes": f"{IP_REPORT_WAIT_S / 60:g}"},
+        )
+
+    async def async_step_ip_report_unavailable(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Home Assistant could not listen on the IP report port."""
+        return self.async_abort(
+            reason="ip_report_unavailable", description_placeholders={"error": self._report_error}
+        )
 
     async def async_step_pick(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick one of the miners found (model, name, firmware, address)."""

@@ -62,7 +62,7 @@ async def _start(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     if result["type"] is FlowResultType.MENU:
         assert result["step_id"] == "add"
-        assert result["menu_options"] == ["miner", "power_manager"]
+        assert result["menu_options"] == ["miner", "ip_report", "power_manager"]
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "miner"}
         )
@@ -435,10 +435,15 @@ async def test_search_finds_v2_and_v3_miners_and_adds_one(
 
 
 async def test_search_finds_nothing(hass: HomeAssistant, socket_enabled: None) -> None:
-    """An empty network ends the flow with an explanation."""
+    """An empty network offers the miner's IP report button, or its address."""
     result = await _search(hass, [])
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_miners_found"
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "search_none"
+    assert result["menu_options"] == ["ip_report", "miner"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "miner"}
+    )
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "miner"
 
 
 async def test_search_is_bounded_in_time(hass: HomeAssistant, miner: SimulatedMiner) -> None:
@@ -446,7 +451,7 @@ async def test_search_is_bounded_in_time(hass: HomeAssistant, miner: SimulatedMi
     miner.faults.hang = True
     with patch.object(config_flow, "SEARCH_TIMEOUT_S", 0.2):
         result = await _search(hass, [_target(miner)])
-    assert result["reason"] == "no_miners_found"
+    assert result["step_id"] == "search_none"
 
 
 async def test_search_skips_miner_without_mac(hass: HomeAssistant, miner: SimulatedMiner) -> None:
@@ -454,7 +459,7 @@ async def test_search_skips_miner_without_mac(hass: HomeAssistant, miner: Simula
     miner.faults.offline = True
     with patch.object(config_flow, "detect", return_value=Detection(api=ApiVersion.V2, port=1)):
         result = await _search(hass, [_target(miner)])
-    assert result["reason"] == "no_miners_found"
+    assert result["step_id"] == "search_none"
 
 
 async def test_search_targets(hass: HomeAssistant) -> None:

@@ -30,7 +30,7 @@ async def test_power_manager_flow_errors_then_entry(
     )
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU and result["step_id"] == "add"
-    assert result["menu_options"] == ["miner", "power_manager"]
+    assert result["menu_options"] == ["miner", "ip_report", "power_manager"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "power_manager"}
     )
