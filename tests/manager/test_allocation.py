@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from custom_components.whatsminer.manager.allocation import (
+    DAY_S,
     Action,
     Dip,
+    Ledger,
     Limits,
     MinerInput,
     Plan,
@@ -87,6 +91,46 @@ def test_a_dip_is_ridden_through_until_its_import_allowance_is_spent() -> None:
     plan = allocate(2000, ms, LIMITS, NOW + 75, dip=plan.dip)
     assert actions(plan) == {"a": (Action.RUN, 2000.0), "b": (Action.STOP, 0.0)}
     assert plan.dip is None
+
+
+def test_the_day_books_mining_and_the_import_of_its_dips() -> None:
+    """The ledger books what was allocated since the last decision and, once a dip ends,
+    all the import it caused; a new day starts 24 hours after the first decision."""
+    limits = replace(LIMITS, day_import_share=0.01, day_import_floor_wh=20)
+    ms = [miner("a", 25.0, mining=True)]
+    plan = allocate(3000, ms, limits, NOW)
+    assert plan.ledger == Ledger(since=NOW, at=NOW, mining_w=3000.0)
+    plan = allocate(3000, ms, limits, NOW + 3600, ledger=plan.ledger)
+    assert plan.ledger is not None and plan.ledger.mining_wh == 3000.0
+    plan = allocate(1000, ms, limits, NOW + 3600, ledger=plan.ledger, dip=plan.dip)  # 500 W short
+    plan = allocate(1000, ms, limits, NOW + 3630, ledger=plan.ledger, dip=plan.dip)
+    plan = allocate(3000, ms, limits, NOW + 3660, ledger=plan.ledger, dip=plan.dip)  # over
+    assert plan.dip is None and plan.ledger is not None
+    assert round(plan.ledger.ridden_wh, 2) == round(500 * 60 / 3600, 2)
+    assert round(plan.ledger.mining_wh) == 3000 + round(1500 * 60 / 3600)
+    assert not plan.ledger.spent(limits)  # 8.3 of max(20, 1 % of 3025) = 30.25 Wh
+    assert replace(plan.ledger, ridden_wh=30.3).spent(limits)
+    later = plan.ledger.after(NOW + DAY_S)
+    assert later == Ledger(since=NOW + DAY_S, at=NOW + DAY_S, mining_w=3000.0)
+
+
+def test_once_the_days_allowance_is_spent_a_dip_stops_at_once() -> None:
+    """A small dip that would ride through stops the miner at once when the day's riding
+    through has imported its share; one within its minimum run time stays at its minimum."""
+    limits = replace(LIMITS, day_import_share=0.01, day_import_floor_wh=20)
+    ms = [miner("a", 25.0, mining=True)]
+    day = Ledger(since=NOW - 7200, at=NOW, mining_wh=3000.0, ridden_wh=10.0)
+    plan = allocate(1200, ms, limits, NOW, ledger=day)  # 300 W short
+    assert actions(plan) == {"a": (Action.RUN, 1500.0)}
+    assert plan.by_key()["a"].reason is Reason.RIDE_THROUGH
+    spent = replace(day, ridden_wh=30.0)
+    plan = allocate(1200, ms, limits, NOW, ledger=spent)
+    assert actions(plan) == {"a": (Action.STOP, 0.0)}
+    assert plan.by_key()["a"].reason is Reason.BELOW_MINIMUM
+    young = [miner("a", 25.0, mining=True, last_start=NOW - 100)]
+    plan = allocate(1200, young, limits, NOW, ledger=spent)
+    assert actions(plan) == {"a": (Action.RUN, 1500.0)}
+    assert plan.by_key()["a"].reason is Reason.MIN_RUN_TIME
 
 
 def test_budget_back_above_minima_ends_the_dip() -> None:

@@ -9,6 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer.api.errors import WhatsMinerConnectionError
@@ -451,3 +452,40 @@ async def test_bad_temperature_holds_the_heat_demand_and_unload_clears_issues(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_miner_being_stopped_is_neither_planned_nor_counted(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """A poll that still shows a miner mining just after the manager stopped it (a stop
+    takes a while to show) does not make the manager plan it again, and once it has
+    stopped the budget does not count a level it was never going to draw."""
+    hydro, coordinator = miners[2], miner_entries[2].runtime_data
+    _power(hass, 0)
+    entry = await setup_manager(
+        hass,
+        miner_entries[2:],
+        surplus_sensor=SURPLUS,
+        reserve=0,
+        **QUICK | {"min_stop_minutes": 10},
+    )
+    manager: PowerManager = entry.runtime_data
+    _power(hass, 2000)
+    await let_time_pass(hass, freezer, 30, miners)
+    assert hydro.state.mining
+    _power(hass, -6000)  # a deep dip: the manager stops it at once
+    await let_time_pass(hass, freezer, 5, miners)
+    assert not hydro.state.mining
+    hydro.state.mining = True  # the next poll still shows it mining ...
+    await coordinator.async_refresh()
+    _power(hass, 3000)  # ... while the meter shows the cloud gone
+    await let_time_pass(hass, freezer, 5, miners)
+    assert _actions(manager)["m56s_hydro"][0] == "idle", _last(manager)
+    hydro.state.mining = False  # now it has stopped
+    await coordinator.async_refresh()
+    _power(hass, 3001)
+    await let_time_pass(hass, freezer, 5, miners)
+    assert manager.budget_w == pytest.approx(3000, abs=60), _last(manager)

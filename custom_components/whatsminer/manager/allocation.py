@@ -17,8 +17,11 @@ The rules, in the order they are applied:
    used, it does not start until its oldest start is a day old.
    When the budget no longer holds the running miners' minima (a dip), they stay at their
    minima while the grid import the dip causes is within `ride_through_wh`: a passing
-   cloud is often gone by then. Once that is spent, or at once when the budget falls short
-   by more than would spend it within a minute (then even the minimum run time gives way;
+   cloud is often gone by then. Over a day (24 hours from the ledger's start), riding
+   through may import at most `day_import_share` of the mining energy (or
+   `day_import_floor_wh`, if more): past that, a dip does not ride through. Once the
+   allowance is spent, or at once when the budget falls short by more than would spend
+   it within a minute (then even the minimum run time gives way;
    the hourly limit of restart-causing writes never does), those that must keep running
    do, then of the others the set whose minima fill what is left the most (the fewest
    watts stopped, so the fewest starts later; ties: the more efficient); the others stop.
@@ -34,7 +37,7 @@ The rules, in the order they are applied:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 HOUR_S = 3600.0
@@ -80,6 +83,8 @@ class Limits:
     start_delay_s: float = 240.0  # grows as the miner's starts of the day are used up
     max_starts_per_day: int = 6  # per miner, in any 24 hours
     ride_through_wh: float = 30.0  # grid import a dip may cause before miners stop
+    day_import_share: float = 0.005  # ... and all dips of a day, of its mining energy
+    day_import_floor_wh: float = 100.0  # ... or this much, if more (the morning's first dips)
 
     @property
     def stop_now_deficit_w(self) -> float:
@@ -146,6 +151,30 @@ class Dip:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Ledger:
+    """A day of the manager's own estimates: the energy it allocated to mining and the grid
+    import its riding through dips caused. A new day starts 24 hours after `since`."""
+
+    since: float
+    at: float  # the last decision
+    mining_w: float = 0.0  # allocated at the last decision
+    mining_wh: float = 0.0
+    ridden_wh: float = 0.0
+
+    def after(self, now: float) -> Ledger:
+        """The ledger at the next decision: the mining since the last one booked."""
+        if now - self.since >= DAY_S:
+            return Ledger(since=now, at=now, mining_w=self.mining_w)
+        wh = self.mining_w * max(0.0, now - self.at) / HOUR_S
+        return replace(self, at=now, mining_wh=self.mining_wh + wh)
+
+    def spent(self, limits: Limits) -> bool:
+        """Whether the day's riding through has imported all it may."""
+        allowed = max(limits.day_import_floor_wh, limits.day_import_share * self.mining_wh)
+        return self.ridden_wh >= allowed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """One decision for all miners."""
 
@@ -155,6 +184,7 @@ class Plan:
     miners: tuple[MinerPlan, ...]
     dip: Dip | None  # the budget is below the running miners' minima
     held: Mapping[str, float] = field(default_factory=dict)  # stopped miner -> held since
+    ledger: Ledger | None = None  # the day so far
 
     @property
     def running(self) -> int:
@@ -238,6 +268,7 @@ class _Decision:
     now: float
     plans: dict[str, MinerPlan]
     running: list[MinerInput]
+    ledger: Ledger
     reasons: dict[str, Reason] = field(default_factory=dict)  # why a running miner runs
     starting: set[str] = field(default_factory=set)
 
@@ -261,12 +292,16 @@ class _Decision:
     def stops(self, dip: Dip | None) -> Dip | None:
         """Ride through a dip below the running miners' minima, or stop what no longer fits."""
         short_w = self.floor - self.budget
+        now, limits = self.now, self.limits
+        if dip is not None:  # the import since the last decision in the dip
+            self.ledger = replace(
+                self.ledger, ridden_wh=self.ledger.ridden_wh + dip.after(0.0, now).wh - dip.wh
+            )
         if short_w <= 0:
             return None
-        now, limits = self.now, self.limits
         dip = Dip(since=now, at=now, short_w=short_w) if dip is None else dip.after(short_w, now)
         large = short_w >= limits.stop_now_deficit_w
-        if not large and dip.wh < limits.ride_through_wh:
+        if not large and dip.wh < limits.ride_through_wh and not self.ledger.spent(limits):
             self.reasons = {m.key: Reason.RIDE_THROUGH for m in self.running}
             return dip
         # Keep what must keep running, then the set of the others that fills the rest most.
@@ -348,11 +383,12 @@ def allocate(
     *,
     dip: Dip | None = None,
     held: Mapping[str, float] | None = None,
+    ledger: Ledger | None = None,
 ) -> Plan:
     """Decide which miners run and at what power, for `budget_w` watts in total.
 
-    `dip` and `held` come from the previous plan: the dip under way, and since when the
-    surplus has held each stopped miner."""
+    `dip`, `held` and `ledger` come from the previous plan: the dip under way, since when
+    the surplus has held each stopped miner, and the day so far."""
     budget = max(0.0, budget_w)
     plans: dict[str, MinerPlan] = {}
     managed: list[MinerInput] = []
@@ -371,7 +407,12 @@ def allocate(
             managed.append(miner)
     order = efficiency_order(managed)
     decision = _Decision(
-        budget=budget, limits=limits, now=now, plans=plans, running=[m for m in order if m.mining]
+        budget=budget,
+        limits=limits,
+        now=now,
+        plans=plans,
+        running=[m for m in order if m.mining],
+        ledger=Ledger(since=now, at=now) if ledger is None else ledger.after(now),
     )
     decision.unprofitable()
     dip = decision.stops(dip)
@@ -387,4 +428,5 @@ def allocate(
         miners=tuple(plans[m.key] for m in miners),
         dip=dip,
         held=holding,
+        ledger=replace(decision.ledger, mining_w=allocated),
     )

@@ -115,6 +115,7 @@ MANUAL_KEYS = (
     "power_target",
     "power_mode",
 )
+STOP_SETTLE_S = 90.0  # a miner the manager stopped counts as stopped this long (or while queued)
 COOLING_FACTOR = 0.8  # the heat demand shrinks by this while a chip is too hot
 MIN_GAP_S = 2.0  # between two decisions asked for by inputs
 
@@ -135,6 +136,13 @@ class MinerRecord:
     starts: int = 0
     stops: int = 0
     efficiency_j_th: float | None = None
+
+    @property
+    def stopped_last(self) -> bool:
+        """The manager's last mining command to this miner was a stop."""
+        return self.last_stop is not None and (
+            self.last_start is None or self.last_stop >= self.last_start
+        )
 
     def history(self) -> MinerHistory:
         """What survives a restart."""
@@ -558,12 +566,18 @@ class PowerManager:
                 record.efficiency_j_th = eff
                 if known is None or abs(eff - known) > EFFICIENCY_SAVE_SHARE * known:
                     self._save()
+            # A stop takes a poll or more to show (longer while the coalescer holds it back):
+            # meanwhile the miner is no longer planned as running, nor sent power targets.
+            stopping = record.stopped_last and (
+                coalescer_for(coordinator).pending("mining") is False
+                or now - (record.last_stop or 0.0) < STOP_SETTLE_S
+            )
             record.restart_writes = [t for t in record.restart_writes if now - t < HOUR_S]
             record.start_times = [t for t in record.start_times if now - t < DAY_S]
             inputs.append(
                 MinerInput(
                     key=managed.key,
-                    mining=bool(snapshot and snapshot.mining),
+                    mining=bool(snapshot and snapshot.mining) and not stopping,
                     full_power_w=full or 0.0,
                     min_power_w=low or 0.0,
                     efficiency_j_th=record.efficiency_j_th,
@@ -671,6 +685,7 @@ class PowerManager:
             now,
             dip=self.plan.dip if self.plan else None,
             held=self.plan.held if self.plan else None,
+            ledger=self.plan.ledger if self.plan else None,
         )
         self.plan = plan
         by_key = {m.key: m for m in miners}
@@ -789,5 +804,12 @@ class PowerManager:
                 "margin_pct": self.market.margin_pct,
             },
             "miners": self.miner_attributes(),
+            "day": None
+            if self.plan is None or self.plan.ledger is None
+            else {
+                "mining_wh": round(self.plan.ledger.mining_wh, 1),
+                "ridden_through_wh": round(self.plan.ledger.ridden_wh, 1),
+                "ride_through_spent": self.plan.ledger.spent(self.limits),
+            },
             "decisions": list(self.decisions),
         }
