@@ -1,11 +1,12 @@
 """How much waiting tells about a sunny spell: the measure behind the cloudy day's ratio.
 
 A spell is a stretch of a day in which the surplus (PV less the house) holds the bench's
-largest miner (the M56S hydro at its floor plus the manager's start margin, a fifth of the
-floor). Per day: how many spells, how long they last, and how long a spell lasts on average
-after it has already lasted 0, 5, 10 and 15 minutes. On a day of long clear stretches that
-grows with the wait, which is what the manager's start delay relies on; where it does not
-grow, waiting tells nothing about the spell's length and only costs the energy of the wait.
+largest miner (the M56S hydro at its floor plus the manager's start margin, as the
+manager's default Limits have it). Per day: how many spells, how long they last, and how
+long a spell lasts on average after it has already lasted 0, 5, 10 and 15 minutes. On a
+day of long clear stretches that grows with the wait, which is what the manager's start
+delay relies on; where it does not grow, waiting tells nothing about the spell's length and
+only costs the energy of the wait.
 
 With six starts a day, the best schedule (which knows the future) spends them on the six
 longest spells; a controller that cannot tell a long spell from a short one while it begins
@@ -30,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from day_files import day_names, load_day
 from manager_day import Sample
 
-START_HEADROOM = 0.2  # the manager's start margin, as a share of the floor (Limits)
-STARTS_PER_DAY = 6
+from custom_components.whatsminer.manager.allocation import Limits
+
+DEFAULTS = Limits()  # the manager's start margin and starts per day, as it runs by default
 WAITS_MIN = (0, 5, 10, 15)
 
 
@@ -62,7 +64,9 @@ class SpellFigures:
     blind_share_pct: float  # ... in `starts` spells of the mean length
 
     @classmethod
-    def of(cls, lengths_s: Sequence[float], starts: int = STARTS_PER_DAY) -> SpellFigures:
+    def of(
+        cls, lengths_s: Sequence[float], starts: int = DEFAULTS.max_starts_per_day
+    ) -> SpellFigures:
         minutes = [s / 60 for s in lengths_s]
         total = sum(minutes)
         remaining: dict[int, float | None] = {}
@@ -85,17 +89,17 @@ def largest_miner_threshold_w() -> float:
     from optimum import bench_miners
 
     floor = max(spec.floor_w for spec in bench_miners()[0])
-    return floor * (1 + START_HEADROOM)
+    return floor + max(DEFAULTS.start_margin_w, DEFAULTS.start_headroom * floor)
 
 
 def main() -> None:
     threshold = largest_miner_threshold_w()
-    report: dict[str, object] = {"threshold_w": round(threshold), "days": {}}
+    starts = DEFAULTS.max_starts_per_day
     days: dict[str, object] = {}
     print(f"spells that hold the largest miner ({threshold:.0f} W and more)")
     print(
         f"{'day':24} {'spells':>6} {'minutes':>8}  mean further length after a wait of"
-        f" {', '.join(str(w) for w in WAITS_MIN)} min   {STARTS_PER_DAY} longest / blind"
+        f" {', '.join(str(w) for w in WAITS_MIN)} min   {starts} longest / blind"
     )
     for name in day_names():
         f = SpellFigures.of(spell_lengths_s(load_day(name).samples, threshold))
@@ -111,9 +115,9 @@ def main() -> None:
             f"{name:24} {f.count:>6} {f.total_min:>8.0f}  {further:>38}"
             f"   {f.longest_share_pct:5.1f} % / {f.blind_share_pct:5.1f} %"
         )
-    report["days"] = days
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
+    report = {"threshold_w": round(threshold), "days": days}
     (results / "manager_spells.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 

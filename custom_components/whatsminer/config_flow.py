@@ -387,7 +387,14 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
         host = discovery_info.ip
         await self.async_set_unique_id(format_mac(discovery_info.macaddress))
         self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-        target, error = await async_detect_booting(host)
+        return await self._async_detected(host, await async_detect_booting(host))
+
+    async def _async_detected(
+        self, host: str, detected: tuple[Target | None, str | None]
+    ) -> ConfigFlowResult:
+        """An address Home Assistant was told of (DHCP, an IP report), detected: a miner goes
+        on as found; anything else ends the flow, naming the address."""
+        target, error = detected
         if target is None:
             return self.async_abort(
                 reason=error or "unknown", description_placeholders={"host": host}
@@ -494,12 +501,9 @@ class WhatsMinerConfigFlow(PowerManagerFlowMixin, ConfigFlow, domain=DOMAIN):
         assert self._report is not None
         host = self._report.host
         LOGGER.debug("IP report from %s (MAC %s)", host, self._report.mac)
-        target, error = await async_detect(host, DEFAULT_V2_PORT, DEFAULT_V3_PORT)
-        if target is None:
-            return self.async_abort(
-                reason=error or "unknown", description_placeholders={"host": host}
-            )
-        return await self._async_found(target)
+        return await self._async_detected(
+            host, await async_detect(host, DEFAULT_V2_PORT, DEFAULT_V3_PORT)
+        )
 
     async def async_step_ip_report_none(
         self, user_input: dict[str, Any] | None = None

@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 import json
+import socket
 import struct
 from typing import Any
 
@@ -92,11 +93,9 @@ class FakeV3Port:
             writer.close()
 
 
-def free_port() -> int:
-    """A port nothing listens on (connections are refused)."""
-    import socket
-
-    with socket.socket() as sock:
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A loopback port (TCP, or of `kind`) nothing listens on (connections are refused)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port

@@ -17,11 +17,7 @@ from simulator import SimClock
 from simulator.miner import SimulatedMiner
 from simulator.profiles import PROFILES
 
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .fake_v3 import free_port
 
 
 @pytest.mark.parametrize(
@@ -65,7 +61,7 @@ def test_no_usable_address_at_all() -> None:
 async def test_the_simulated_button_is_heard(socket_enabled: None) -> None:
     """A simulated miner's IP report reaches a listener over UDP with its address and MAC;
     other datagrams and reports `accept` refuses are passed over."""
-    port = _free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     clock = SimClock(frozen=True)
     miner = SimulatedMiner(profile=PROFILES["m30s_plus"], clock=clock, host="127.0.0.2", seed=7)
     other = SimulatedMiner(profile=PROFILES["m60s"], clock=clock, host="127.0.0.3", seed=8)
@@ -88,7 +84,8 @@ async def test_the_simulated_button_is_heard(socket_enabled: None) -> None:
 
 async def test_nobody_presses(socket_enabled: None) -> None:
     """Without a report the wait ends after its time, with None."""
-    assert await async_wait_for_report(0.1, host="127.0.0.1", port=_free_udp_port()) is None
+    port = free_port(socket.SOCK_DGRAM)
+    assert await async_wait_for_report(0.1, host="127.0.0.1", port=port) is None
 
 
 async def test_port_held_by_another_program(socket_enabled: None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 import socket
 from typing import Any
 from unittest.mock import patch
@@ -27,22 +28,23 @@ from simulator import SimulatedMiner
 from .conftest import entry_data, free_port
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def report_port(socket_enabled: None) -> Iterator[int]:
-    """The flow listens on a free loopback UDP port instead of 8888 on every address."""
-    port = _free_udp_port()
+@contextmanager
+def _listening_on(port: int) -> Iterator[None]:
+    """The flow listens on a loopback UDP port instead of 8888 on every address."""
     real = config_flow.async_wait_for_report
 
     async def on_loopback(timeout_s: float, **kwargs: Any) -> Any:
         return await real(timeout_s, **(kwargs | {"host": "127.0.0.1", "port": port}))
 
     with patch.object(config_flow, "async_wait_for_report", on_loopback):
+        yield
+
+
+@pytest.fixture
+def report_port(socket_enabled: None) -> Iterator[int]:
+    """A free loopback UDP port the flow listens on."""
+    port = free_port(socket.SOCK_DGRAM)
+    with _listening_on(port):
         yield port
 
 
@@ -168,12 +170,7 @@ async def test_port_held_by_another_program(hass: HomeAssistant, socket_enabled:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
         holder.bind(("127.0.0.1", 0))
         port = holder.getsockname()[1]
-        real = config_flow.async_wait_for_report
-
-        async def on_held_port(timeout_s: float, **kwargs: Any) -> Any:
-            return await real(timeout_s, **(kwargs | {"host": "127.0.0.1", "port": port}))
-
-        with patch.object(config_flow, "async_wait_for_report", on_held_port):
+        with _listening_on(port):
             flow_id = await _waiting(hass)
             await hass.async_block_till_done()
             result = await hass.config_entries.flow.async_configure(flow_id)

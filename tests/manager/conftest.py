@@ -17,7 +17,15 @@ from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.whatsminer.const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_POWER_MANAGER
+from custom_components.whatsminer.const import (
+    CONF_API,
+    CONF_ENTRY_TYPE,
+    CONF_V2_PORT,
+    CONF_V3_PORT,
+    DOMAIN,
+    ENTRY_TYPE_POWER_MANAGER,
+    ENTRY_VERSION,
+)
 from custom_components.whatsminer.manager.const import CONF_MINERS
 from simulator import MinerSimulator, SimClock, SimulatedMiner
 
@@ -70,6 +78,26 @@ async def miner_entries(hass: HomeAssistant, miners: list[SimulatedMiner]) -> li
         if entry.state is ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def miner_entry(miner: SimulatedMiner, password: str) -> MockConfigEntry:
+    """A current (version 2) entry of a simulated miner on the API its firmware speaks
+    (restart interval 0: no coalescing); not yet added to Home Assistant."""
+    v3 = miner.state.v3
+    return MockConfigEntry(
+        domain=DOMAIN,
+        version=ENTRY_VERSION,
+        title=miner.profile.name,
+        unique_id=format_mac(miner.state.mac),
+        data={
+            CONF_HOST: miner.host,
+            CONF_V2_PORT: miner.port,
+            CONF_V3_PORT: miner.v3_port if v3 else miner.port + 1,
+            CONF_API: "v3" if v3 else "v2",
+            CONF_PASSWORD: password,
+        },
+        options={"restart_interval": 0},
+    )
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:

@@ -489,3 +489,21 @@ async def test_a_miner_being_stopped_is_neither_planned_nor_counted(
     _power(hass, 3001)
     await let_time_pass(hass, freezer, 5, miners)
     assert manager.budget_w == pytest.approx(3000, abs=60), _last(manager)
+
+
+async def test_the_day_is_carried_from_decision_to_decision(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    miners: list[SimulatedMiner],
+    miner_entries: list[MockConfigEntry],
+) -> None:
+    """One day's ledger runs through the manager's decisions: the mining energy it gave
+    the miners adds up, as the diagnostics show, and so the day's ride-through allowance
+    grows with it."""
+    entry = await setup_manager(hass, miner_entries[2:], **QUICK)
+    manager: PowerManager = entry.runtime_data
+    await _set_budget(hass, 4000)
+    await let_time_pass(hass, freezer, 120, miners)
+    day = manager.diagnostics()["day"]
+    assert day["mining_wh"] == pytest.approx(4000 * 120 / 3600, rel=0.2)
+    assert day["ridden_through_wh"] == 0 and day["ride_through_spent"] is False

@@ -4,42 +4,15 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import format_mac
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.whatsminer.const import (
-    CONF_API,
-    CONF_V2_PORT,
-    CONF_V3_PORT,
-    DOMAIN,
-    ENTRY_VERSION,
-)
 from custom_components.whatsminer.manager.core import PowerManager
-from simulator import MinerSimulator, SimClock, SimulatedMiner
+from simulator import MinerSimulator, SimClock
 
-from .conftest import let_time_pass, setup_manager
+from .conftest import let_time_pass, miner_entry, setup_manager
 from .test_manager import QUICK, _set_budget
 
 V3_PASSWORD = "pw2026"
-
-
-def _entry(miner: SimulatedMiner, api: str, password: str) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        version=ENTRY_VERSION,
-        title=miner.profile.name,
-        unique_id=format_mac(miner.state.mac),
-        data={
-            CONF_HOST: miner.host,
-            CONF_V2_PORT: miner.port,
-            CONF_V3_PORT: miner.v3_port if api == "v3" else miner.port + 1,
-            CONF_API: api,
-            CONF_PASSWORD: password,
-        },
-        options={"restart_interval": 0},
-    )
 
 
 async def test_v3_miner_beside_a_v2_miner(
@@ -59,7 +32,7 @@ async def test_v3_miner_beside_a_v2_miner(
         v2_miner, v3_miner = v2_sim.miners[0], v3_sim.miners[0]
         for miner in (v2_miner, v3_miner):
             miner.state.noise = False
-        entries = [_entry(v2_miner, "v2", "admin"), _entry(v3_miner, "v3", V3_PASSWORD)]
+        entries = [miner_entry(v2_miner, "admin"), miner_entry(v3_miner, V3_PASSWORD)]
         for entry in entries:
             entry.add_to_hass(hass)
             assert await hass.config_entries.async_setup(entry.entry_id)

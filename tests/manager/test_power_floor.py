@@ -12,20 +12,14 @@ from dataclasses import replace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.whatsminer.const import (
-    CONF_API,
-    CONF_V2_PORT,
-    CONF_V3_PORT,
     DOMAIN,
-    ENTRY_VERSION,
 )
 from custom_components.whatsminer.diagnostics import async_get_config_entry_diagnostics
 from custom_components.whatsminer.manager.core import PowerManager
@@ -33,7 +27,7 @@ from custom_components.whatsminer.power_target import controller_for
 from custom_components.whatsminer.profile import STORAGE_KEY
 from simulator import PROFILES, MinerSimulator, SimClock, SimulatedMiner
 
-from .conftest import let_time_pass, setup_manager
+from .conftest import let_time_pass, miner_entry, setup_manager
 from .test_manager import QUICK, _set_budget
 
 V3_PASSWORD = "pw2026"
@@ -56,20 +50,7 @@ async def m64(socket_enabled: None) -> AsyncIterator[SimulatedMiner]:
 
 @pytest.fixture
 async def m64_entry(hass: HomeAssistant, m64: SimulatedMiner) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        version=ENTRY_VERSION,
-        title="M64",
-        unique_id=format_mac(m64.state.mac),
-        data={
-            CONF_HOST: m64.host,
-            CONF_V2_PORT: m64.port,
-            CONF_V3_PORT: m64.v3_port,
-            CONF_API: "v3",
-            CONF_PASSWORD: V3_PASSWORD,
-        },
-        options={"restart_interval": 0},
-    )
+    entry = miner_entry(m64, V3_PASSWORD)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -279,7 +260,7 @@ async def test_manager_runs_the_miner_at_its_learned_floor(
     await _set_budget(hass, floor - 400)
     await let_time_pass(hass, freezer, 600, [m64])
     assert _restarts(m64) == looped
-    decision = list(manager.decisions)[-1]["miners"]["M64"]
+    decision = list(manager.decisions)[-1]["miners"][m64_entry.title]
     assert decision["action"] != "run" or decision["target_w"] >= floor - 1  # its own plan
     controller = controller_for(m64_entry.runtime_data)
     assert controller.target_w is None or controller.target_w >= floor - 1

@@ -144,9 +144,13 @@ class Dip:
     short_w: float  # by how much the budget fell short then
     wh: float = 0.0  # the grid import the dip has caused (estimated from the shortfall)
 
+    def import_since(self, now: float) -> float:
+        """The grid import (Wh) since the last decision in the dip."""
+        return self.short_w * (now - self.at) / HOUR_S
+
     def after(self, short_w: float, now: float) -> Dip:
         """The same dip at the next decision."""
-        wh = self.wh + self.short_w * (now - self.at) / HOUR_S
+        wh = self.wh + self.import_since(now)
         return Dip(since=self.since, at=now, short_w=short_w, wh=wh)
 
 
@@ -293,10 +297,9 @@ class _Decision:
         """Ride through a dip below the running miners' minima, or stop what no longer fits."""
         short_w = self.floor - self.budget
         now, limits = self.now, self.limits
-        if dip is not None:  # the import since the last decision in the dip
-            self.ledger = replace(
-                self.ledger, ridden_wh=self.ledger.ridden_wh + dip.after(0.0, now).wh - dip.wh
-            )
+        if dip is not None:
+            ridden = self.ledger.ridden_wh + dip.import_since(now)
+            self.ledger = replace(self.ledger, ridden_wh=ridden)
         if short_w <= 0:
             return None
         dip = Dip(since=now, at=now, short_w=short_w) if dip is None else dip.after(short_w, now)

@@ -137,12 +137,12 @@ class MinerRecord:
     stops: int = 0
     efficiency_j_th: float | None = None
 
-    @property
-    def stopped_last(self) -> bool:
-        """The manager's last mining command to this miner was a stop."""
-        return self.last_stop is not None and (
-            self.last_start is None or self.last_stop >= self.last_start
-        )
+    def stopping(self, now: float, *, stop_queued: bool) -> bool:
+        """The manager stopped this miner last, and the stop may not show yet: it is queued,
+        or was sent less than STOP_SETTLE_S ago."""
+        if self.last_stop is None or (self.last_start or 0.0) > self.last_stop:
+            return False
+        return stop_queued or now - self.last_stop < STOP_SETTLE_S
 
     def history(self) -> MinerHistory:
         """What survives a restart."""
@@ -568,9 +568,8 @@ class PowerManager:
                     self._save()
             # A stop takes a poll or more to show (longer while the coalescer holds it back):
             # meanwhile the miner is no longer planned as running, nor sent power targets.
-            stopping = record.stopped_last and (
-                coalescer_for(coordinator).pending("mining") is False
-                or now - (record.last_stop or 0.0) < STOP_SETTLE_S
+            stopping = record.stopping(
+                now, stop_queued=coalescer_for(coordinator).pending("mining") is False
             )
             record.restart_writes = [t for t in record.restart_writes if now - t < HOUR_S]
             record.start_times = [t for t in record.start_times if now - t < DAY_S]
